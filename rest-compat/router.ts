@@ -1,0 +1,97 @@
+import { Router, Request, Response } from 'express';
+import { DocumentNode, execute, GraphQLInputObjectType, GraphQLSchema, isInputObjectType, Kind, parse, validate } from 'graphql';
+import { AuthResult } from '../src/platform/auth/authenticate';
+import { Db, PrismaClient } from '../src/platform/db/client';
+import { requestHash, runIdempotent, validateIdempotencyKey, IdempotentResponse } from '../src/platform/idempotency';
+import { PubSub } from '../src/platform/pubsub';
+import { GatewayContext } from '../src/graphql/context';
+import { bodyToInput } from './body';
+import { restError, sendRestError } from './errors';
+import { RestRoute } from './route';
+
+export interface RestDeps {
+  schema: GraphQLSchema;
+  prisma: PrismaClient;
+  pubSub: PubSub;
+  routes: RestRoute[];
+  idempotencyTtlHours: number;
+}
+
+interface CompiledRoute {
+  route: RestRoute;
+  document: DocumentNode;
+  isMutation: boolean;
+  bodyType?: GraphQLInputObjectType;
+}
+
+/** Parses and validates every route's document once, at start: a broken table fails the boot, not a request. */
+export function compileRoutes(schema: GraphQLSchema, routes: RestRoute[]): CompiledRoute[] {
+  return routes.map((route) => {
+    const where = `${route.method} /v1${route.path}`;
+    const document = parse(route.document);
+    const errors = validate(schema, document);
+    if (errors.length) throw new Error(`${where}: invalid GraphQL document: ${errors.map((e) => e.message).join('; ')}`);
+    const op = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+    if (!op || op.kind !== Kind.OPERATION_DEFINITION) throw new Error(`${where}: the document has no operation`);
+    let bodyType: GraphQLInputObjectType | undefined;
+    if (route.bodyInput) {
+      const type = schema.getType(route.bodyInput);
+      if (!isInputObjectType(type)) throw new Error(`${where}: ${route.bodyInput} is not an input type`);
+      bodyType = type;
+    }
+    return { route, document, isMutation: op.operation === 'mutation', bodyType };
+  });
+}
+
+/** /v1: each route runs its GraphQL operation in-process, on the same schema and context as /graphql. */
+export function restRouter(deps: RestDeps): Router {
+  const router = Router();
+  for (const compiled of compileRoutes(deps.schema, deps.routes)) {
+    const { route } = compiled;
+    const pattern = `/v1${route.path}`;
+    router[route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](route.path, async (req: Request, res: Response) => {
+      res.locals.routePattern = pattern;
+      try {
+        const variables = {
+          ...route.variables?.(req),
+          ...(compiled.bodyType ? { input: bodyToInput(req.body, compiled.bodyType) } : {}),
+        };
+        const run = (db: Db) => runOperation(deps, compiled, variables, res, db);
+        const auth = res.locals.auth as AuthResult | undefined;
+        const key = req.get('idempotency-key');
+        if (route.method === 'GET' || key === undefined || !auth?.actor) {
+          const response = await run(deps.prisma);
+          return void res.status(response.status).json(response.body);
+        }
+        const outcome = await runIdempotent(
+          deps.prisma,
+          {
+            tenantId: auth.actor.tenantId,
+            key: validateIdempotencyKey(key),
+            operation: `${route.method} ${pattern}`,
+            requestHash: requestHash({ params: req.params, query: req.query, body: req.body ?? null }),
+          },
+          { ttlHours: deps.idempotencyTtlHours },
+          run,
+        );
+        if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+        res.status(outcome.status).json(outcome.body);
+      } catch (err) {
+        sendRestError(res, err);
+      }
+    });
+  }
+  return router;
+}
+
+async function runOperation(deps: RestDeps, compiled: CompiledRoute, variables: Record<string, unknown>, res: Response, db: Db): Promise<IdempotentResponse> {
+  const contextValue: GatewayContext = { requestId: res.locals.requestId, auth: res.locals.auth, db, pubSub: deps.pubSub };
+  const result = await execute({ schema: deps.schema, document: compiled.document, variableValues: variables, contextValue });
+  if (result.errors?.length) {
+    const out = restError(result.errors[0], res.locals.requestId);
+    if (out.unexpected) res.locals.unexpectedError = out.unexpected;
+    if (out.retryAfter) res.setHeader('Retry-After', String(out.retryAfter));
+    return { status: out.status, body: out.body };
+  }
+  return { status: compiled.route.status ?? 200, body: compiled.route.shape(result.data ?? {}) };
+}

@@ -1,0 +1,6 @@
+import { RestRoute } from '../route';
+import { apiKeyRoutes } from './api-keys';
+import { billingRoutes } from './billing';
+
+/** Every /v1 route; the OpenAPI test checks this table and rest-compat/openapi.yaml name the same routes. */
+export const ROUTES: RestRoute[] = [...billingRoutes, ...apiKeyRoutes];

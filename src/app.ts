@@ -1,0 +1,125 @@
+import express, { ErrorRequestHandler, Response } from 'express';
+import { createServer, Server } from 'node:http';
+import type { Logger } from 'pino';
+import { ApolloServer } from '@apollo/server';
+import { Config } from './config';
+import { GatewayContext } from './graphql/context';
+import { createApolloServer } from './graphql/apollo';
+import { graphqlHttpHandler } from './graphql/http-handler';
+import { playgroundRouter } from './graphql/playground';
+import { buildGatewaySchema } from './graphql/schema';
+import { startSubscriptionServer } from './graphql/ws';
+import { PrismaClient } from './platform/db/client';
+import { migrationStatus } from './platform/db/migrator';
+import { ApiError, normalizeError } from './platform/errors';
+import { authenticateRequest } from './platform/http/auth-middleware';
+import { bodyErrorToApiError, jsonBody } from './platform/http/body';
+import { requestLogger } from './platform/http/logging';
+import { createMetrics } from './platform/http/metrics';
+import { createRateLimiter } from './platform/http/rate-limit';
+import { requestId } from './platform/http/request-id';
+import { PubSub } from './platform/pubsub';
+import { sendRestError } from '../rest-compat/errors';
+import { openApiDocument } from '../rest-compat/openapi';
+import { restRouter } from '../rest-compat/router';
+import { ROUTES } from '../rest-compat/routes';
+
+export interface GatewayDeps {
+  config: Config;
+  databaseUrl: string;
+  prisma: PrismaClient;
+  pubSub: PubSub;
+  logger: Logger;
+}
+
+export interface Gateway {
+  httpServer: Server;
+  apollo: ApolloServer<GatewayContext>;
+  listen(port: number, host: string): Promise<{ port: number }>;
+  /** Stops taking work, drains HTTP and WebSocket connections, then releases Redis. The caller owns Prisma. */
+  close(): Promise<void>;
+}
+
+export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
+  const { config, prisma, pubSub, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const schema = await buildGatewaySchema(pubSub);
+  const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
+  const metrics = createMetrics();
+  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, pubSub, limits });
+  const apollo = createApolloServer({ schema, httpServer, limits, introspection: config.graphqlIntrospection, logger, metrics, onDrain: () => ws.close() });
+  await apollo.start();
+
+  const graphqlError = (res: Response, err: unknown) => {
+    const { body, unexpected } = normalizeError(err, res.locals.requestId);
+    if (unexpected) res.locals.unexpectedError = unexpected;
+    if (body.retryAfter) res.setHeader('Retry-After', String(body.retryAfter));
+    res.status(body.status).json({ errors: [{ message: body.message, extensions: { code: body.code, status: body.status } }] });
+  };
+  const rateLimiter = createRateLimiter(
+    { points: config.rateLimitPoints, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl },
+    (err, res) => (res.req.baseUrl.startsWith('/graphql') ? graphqlError(res, err) : sendRestError(res, err)),
+  );
+  const auth = authenticateRequest(prisma);
+
+  app.use(requestId(), metrics.middleware, requestLogger(logger));
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await prisma.$queryRaw`SELECT 1`;
+      const { pending } = await migrationStatus(deps.databaseUrl);
+      if (pending.length) throw new ApiError('service_unavailable', `Migrations pending: ${pending.join(', ')}`, { retryAfter: 5 });
+      res.json({ status: 'ready' });
+    } catch (err) {
+      sendRestError(res, err instanceof ApiError ? err : new ApiError('service_unavailable', 'The database is unreachable', { retryAfter: 5 }));
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // /v1: the REST compatibility layer.
+  const v1 = express.Router();
+  const openApi = openApiDocument();
+  v1.get('/openapi.json', (_req, res) => void res.json(openApi));
+  v1.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
+  v1.use(restRouter({ schema, prisma, pubSub, routes: ROUTES, idempotencyTtlHours: config.idempotencyTtlHours }));
+  v1.use((req, res) => sendRestError(res, new ApiError('not_found', `No route for ${req.method} /v1${req.path}`)));
+  const v1Errors: ErrorRequestHandler = (err, _req, res, _next) => sendRestError(res, bodyErrorToApiError(err, config.bodyLimitBytes) ?? err);
+  v1.use(v1Errors);
+  app.use('/v1', v1);
+
+  // /graphql: HTTP here, WebSocket (graphql-ws) on the same path through the upgrade handler above.
+  app.use(playgroundRouter({ endpoint: '/graphql' }));
+  const graphql = express.Router();
+  graphql.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
+  graphql.all('/', graphqlHttpHandler({ server: apollo, prisma, pubSub, idempotencyTtlHours: config.idempotencyTtlHours }));
+  const graphqlErrors: ErrorRequestHandler = (err, _req, res, _next) => graphqlError(res, bodyErrorToApiError(err, config.bodyLimitBytes) ?? err);
+  graphql.use(graphqlErrors);
+  app.use('/graphql', graphql);
+
+  app.use((req, res) => sendRestError(res, new ApiError('not_found', `No route for ${req.method} ${req.path}`)));
+  const lastResort: ErrorRequestHandler = (err, _req, res, _next) => sendRestError(res, err);
+  app.use(lastResort);
+
+  return {
+    httpServer,
+    apollo,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          const address = httpServer.address();
+          resolve({ port: typeof address === 'object' && address ? address.port : port });
+        });
+      }),
+    async close() {
+      await apollo.stop();
+      await rateLimiter.close();
+    },
+  };
+}

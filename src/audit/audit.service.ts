@@ -1,0 +1,36 @@
+import { Prisma } from '../generated/prisma/client';
+import { Actor } from '../platform/auth/scopes';
+
+export interface AuditChange {
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/**
+ * Appends one audit row. Call it with the transaction client of the change it describes, so the row exists
+ * exactly when the change does. Callers pass only the changed, non-secret fields.
+ */
+export async function recordAudit(tx: Prisma.TransactionClient, actor: Actor, change: AuditChange): Promise<void> {
+  await tx.auditEntry.create({
+    data: {
+      tenantId: actor.tenantId,
+      actorKeyId: actor.keyId,
+      actor: actor.keyId ? `api_key:${actor.keyId}` : (actor.label ?? 'system'),
+      action: change.action,
+      resourceType: change.resourceType,
+      resourceId: change.resourceId,
+      before: toJson(change.before),
+      after: toJson(change.after),
+      requestId: actor.requestId,
+    },
+  });
+}
+
+function toJson(value: Record<string, unknown> | null | undefined): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  if (!value) return Prisma.DbNull;
+  // BigInt cents and Dates are written in the same form the APIs show them.
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+}

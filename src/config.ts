@@ -1,0 +1,86 @@
+// The environment, parsed and validated once at start. A bad value stops the process with a message that
+// names the variable, instead of surfacing later as a confusing runtime failure.
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset → the gateway starts an embedded PostgreSQL in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  databasePoolSize: number;
+  /** Unset → in-memory pub/sub and rate limiting (one instance). */
+  redisUrl?: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Requests per window and window length, per API key. */
+  rateLimitPoints: number;
+  rateLimitWindowSeconds: number;
+  graphqlMaxDepth: number;
+  graphqlMaxComplexity: number;
+  graphqlIntrospection: boolean;
+  /** Largest accepted request body, bytes. */
+  bodyLimitBytes: number;
+  idempotencyTtlHours: number;
+  /** Seeds a demo tenant and prints its key at start (on by default for the embedded database). */
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  return {
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl,
+    dataDir: env.DATA_DIR || '.data',
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    logLevel,
+    rateLimitPoints: int(env, 'RATE_LIMIT_PER_WINDOW', 600, 1, 1_000_000),
+    rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    graphqlMaxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 100),
+    graphqlMaxComplexity: int(env, 'GRAPHQL_MAX_COMPLEXITY', 1000, 10, 1_000_000),
+    graphqlIntrospection: bool(env, 'GRAPHQL_INTROSPECTION', true),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30),
+    seedDemo: bool(env, 'SEED_DEMO', databaseUrl === undefined),
+  };
+}

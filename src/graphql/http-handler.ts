@@ -1,0 +1,135 @@
+import { ApolloServer, HeaderMap, HTTPGraphQLResponse } from '@apollo/server';
+import type { Request, RequestHandler, Response } from 'express';
+import { DocumentNode, Kind, OperationDefinitionNode, parse } from 'graphql';
+import { AuthResult } from '../platform/auth/authenticate';
+import { Db, PrismaClient } from '../platform/db/client';
+import { ApiError, normalizeError } from '../platform/errors';
+import { requestHash, runIdempotent, validateIdempotencyKey } from '../platform/idempotency';
+import { PubSub } from '../platform/pubsub';
+import { GatewayContext } from './context';
+
+export interface GraphQLHttpDeps {
+  server: ApolloServer<GatewayContext>;
+  prisma: PrismaClient;
+  pubSub: PubSub;
+  idempotencyTtlHours: number;
+}
+
+/**
+ * POST/GET /graphql. Like Apollo's Express integration, plus one thing it cannot do: a mutation sent with an
+ * Idempotency-Key (header or `idempotencyKey` argument) runs inside the idempotency transaction, so its side
+ * effects and its stored response commit together.
+ */
+export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
+  return async (req, res) => {
+    const auth = res.locals.auth as AuthResult | undefined;
+    const contextFor = (db: Db): GatewayContext => ({ requestId: res.locals.requestId, auth, db, pubSub: deps.pubSub });
+    const execute = (db: Db) =>
+      deps.server.executeHTTPGraphQLRequest({ httpGraphQLRequest: toApolloRequest(req), context: async () => contextFor(db) });
+
+    try {
+      const idempotency = auth?.actor ? idempotencyOf(req) : undefined;
+      if (!idempotency || !auth?.actor) return await send(res, await execute(deps.prisma));
+
+      const outcome = await runIdempotent(
+        deps.prisma,
+        { tenantId: auth.actor.tenantId, key: idempotency.key, operation: idempotency.operation, requestHash: idempotency.hash },
+        { ttlHours: deps.idempotencyTtlHours },
+        async (tx) => {
+          const response = await execute(tx);
+          const text = await bodyText(response);
+          const body = JSON.parse(text) as { errors?: unknown[] };
+          return { status: response.status ?? 200, body, succeeded: !body.errors?.length };
+        },
+      );
+      if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      res.status(outcome.status).type('application/json').send(JSON.stringify(outcome.body));
+    } catch (err) {
+      const { body } = normalizeError(err, res.locals.requestId);
+      if (body.code === 'internal_error') res.locals.unexpectedError = err;
+      res.status(body.status === 500 ? 500 : 200).json({ errors: [{ message: body.message, extensions: { code: body.code, status: body.status } }] });
+    }
+  };
+}
+
+function toApolloRequest(req: Request) {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+  return { method: req.method.toUpperCase(), headers, search, body: req.body };
+}
+
+async function bodyText(response: HTTPGraphQLResponse): Promise<string> {
+  if (response.body.kind === 'complete') return response.body.string;
+  let text = '';
+  for await (const chunk of response.body.asyncIterator) text += chunk;
+  return text;
+}
+
+async function send(res: Response, response: HTTPGraphQLResponse): Promise<void> {
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.status(response.status ?? 200);
+  if (response.body.kind === 'complete') {
+    res.send(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+// Parsing here happens only for requests that carry an idempotency key; a small cache keeps retries cheap.
+const parsedDocuments = new Map<string, DocumentNode>();
+
+function parseCached(query: string): DocumentNode | undefined {
+  let doc = parsedDocuments.get(query);
+  if (!doc) {
+    try {
+      doc = parse(query);
+    } catch {
+      return undefined; // Apollo reports the syntax error itself.
+    }
+    if (parsedDocuments.size >= 500) parsedDocuments.delete(parsedDocuments.keys().next().value as string);
+    parsedDocuments.set(query, doc);
+  }
+  return doc;
+}
+
+interface IdempotencyRequest {
+  key: string;
+  operation: string;
+  hash: string;
+}
+
+/** The idempotency key of a mutation request, from the header or the root fields' `idempotencyKey` argument. */
+function idempotencyOf(req: Request): IdempotencyRequest | undefined {
+  const body = req.body as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
+  if (req.method !== 'POST' || !body || typeof body.query !== 'string') return undefined;
+  const doc = parseCached(body.query);
+  const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+  const operation = doc && selectOperation(doc, operationName);
+  if (!operation || operation.operation !== 'mutation') return undefined;
+
+  const variables = (body.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<string, unknown>;
+  const keys = new Set<string>();
+  const header = req.get('idempotency-key');
+  if (header !== undefined) keys.add(header);
+  const fields: string[] = [];
+  for (const sel of operation.selectionSet.selections) {
+    if (sel.kind !== Kind.FIELD) continue;
+    fields.push(sel.name.value);
+    const arg = sel.arguments?.find((a) => a.name.value === 'idempotencyKey');
+    if (arg?.value.kind === Kind.STRING) keys.add(arg.value.value);
+    if (arg?.value.kind === Kind.VARIABLE && typeof variables[arg.value.name.value] === 'string') keys.add(variables[arg.value.name.value] as string);
+  }
+  if (keys.size === 0) return undefined;
+  if (keys.size > 1) throw new ApiError('invalid_request', 'One request takes one idempotency key; the header and the arguments disagree', { field: 'idempotencyKey' });
+  const key = validateIdempotencyKey([...keys][0]);
+  return { key, operation: `graphql:${fields.join(',')}`, hash: requestHash({ query: body.query, variables, operationName }) };
+}
+
+function selectOperation(doc: DocumentNode, name: string | undefined): OperationDefinitionNode | undefined {
+  const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  return name ? ops.find((o) => o.name?.value === name) : ops.length === 1 ? ops[0] : undefined;
+}

@@ -1,0 +1,30 @@
+import { GraphQLSchema, printSchema, lexicographicSortSchema } from 'graphql';
+import { AuthChecker, buildSchema, NonEmptyArray } from 'type-graphql';
+import { BillingResolver } from '../billing/billing.resolver';
+import { ApiKeyResolver } from '../tenants/api-key.resolver';
+import { actorOf } from '../platform/auth/authenticate';
+import { isScope, requireScope } from '../platform/auth/scopes';
+import { PubSub } from '../platform/pubsub';
+import { GatewayContext } from './context';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, ApiKeyResolver];
+
+/** `@Authorized('billing:read')` is the door check; services check the same scope again. */
+const authChecker: AuthChecker<GatewayContext> = ({ context }, scopes) => {
+  const actor = actorOf(context.auth);
+  for (const scope of scopes) {
+    if (!isScope(scope)) throw new Error(`unknown scope ${scope} on a resolver`);
+    requireScope(actor, scope);
+  }
+  return true;
+};
+
+export async function buildGatewaySchema(pubSub: PubSub): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: RESOLVERS, authChecker, pubSub, validate: false });
+}
+
+/** The SDL checked in at schema/schema.graphql, sorted so it diffs cleanly. */
+export function printGatewaySchema(schema: GraphQLSchema): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

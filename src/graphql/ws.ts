@@ -1,0 +1,78 @@
+import type { Server } from 'node:http';
+import { GraphQLError, GraphQLSchema, parse } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { randomUUID } from 'node:crypto';
+import { authenticate, AuthResult } from '../platform/auth/authenticate';
+import { PrismaClient } from '../platform/db/client';
+import { PubSub } from '../platform/pubsub';
+import { formatGraphQLError } from './errors';
+import { GatewayContext } from './context';
+import { checkQueryLimits, QueryLimits } from './limits';
+
+export interface WsDeps {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  path: string;
+  prisma: PrismaClient;
+  pubSub: PubSub;
+  limits: QueryLimits;
+}
+
+/** The key may come as `Authorization`, `authorization`, or inside `headers` (GraphiQL sends its header editor's JSON). */
+function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
+  if (!params) return undefined;
+  const headers = (params.headers && typeof params.headers === 'object' ? params.headers : params) as Record<string, unknown>;
+  const value = headers.Authorization ?? headers.authorization;
+  return typeof value === 'string' ? value : undefined;
+}
+
+// Close codes in graphql-ws's 44xx range: the client learns why it was refused and must not blindly reconnect.
+const CLOSE_FOR: Record<string, number> = { authentication_required: 4401, invalid_credentials: 4401, tenant_suspended: 4403 };
+
+/** graphql-ws on the same port and path as HTTP GraphQL; the API key travels in `connection_init`. */
+export function startSubscriptionServer(deps: WsDeps) {
+  const wsServer = new WebSocketServer({ server: deps.httpServer, path: deps.path });
+  type Extra = { auth?: AuthResult; connectionId: string };
+  const handle = useServer<Record<string, unknown>, Extra>(
+    {
+      schema: deps.schema,
+      onConnect: async (ctx) => {
+        ctx.extra.connectionId = randomUUID();
+        const auth = await authenticate(deps.prisma, authorizationOf(ctx.connectionParams), ctx.extra.connectionId);
+        if (auth.error) {
+          ctx.extra.socket.close(CLOSE_FOR[auth.error.code] ?? 4403, auth.error.code);
+          return false;
+        }
+        ctx.extra.auth = auth;
+        return true;
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        try {
+          checkQueryLimits(deps.schema, parse(payload.query), payload.operationName, payload.variables ?? undefined, deps.limits);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
+        return undefined;
+      },
+      // Subscription results bypass Apollo, so their errors get the same formatting here.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e) as GraphQLError) } : result,
+      context: (ctx): GatewayContext => ({
+        requestId: ctx.extra.connectionId ?? randomUUID(),
+        auth: ctx.extra.auth,
+        db: deps.prisma,
+        pubSub: deps.pubSub,
+      }),
+    },
+    wsServer,
+  );
+  return {
+    wsServer,
+    async close() {
+      await handle.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { Prisma, PrismaClient } from './db/client';
+import { inTransaction } from './db/transaction';
+import { ApiError, invalidRequest } from './errors';
+
+// Idempotency for every mutation, in one place. The request and the record of its response share one
+// transaction, serialised per (tenant, key) by an advisory lock: a crash cannot leave a side effect without its
+// record, a concurrent duplicate waits (holding no connection) and then replays, and a failed request leaves
+// nothing behind, so retrying it is always safe.
+
+export interface IdempotentResponse {
+  status: number;
+  body: unknown;
+  /** False for a failed request (GraphQL reports failures with status 200): roll back, store nothing. */
+  succeeded?: boolean;
+}
+
+export interface IdempotencyScope {
+  tenantId: string;
+  key: string;
+  /** What was called: `POST /v1/api-keys`, `graphql:createApiKey`. The same key on another operation is a conflict. */
+  operation: string;
+  /** Hash of everything that defines the request (see requestHash). */
+  requestHash: string;
+}
+
+export interface IdempotencyOptions {
+  ttlHours: number;
+  /** How long a duplicate waits for the original before answering 409 conflict. */
+  waitMs?: number;
+  /** How long the original may run (its transaction stays open meanwhile). */
+  timeoutMs?: number;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export function validateIdempotencyKey(key: string): string {
+  if (!KEY_PATTERN.test(key)) throw invalidRequest('Idempotency-Key must be 1 to 255 visible ASCII characters', 'Idempotency-Key');
+  return key;
+}
+
+export function requestHash(parts: unknown): string {
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+}
+
+/** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+class Busy {}
+class Rejected {
+  constructor(readonly response: IdempotentResponse) {}
+}
+
+/**
+ * Runs `handler` once per key. `handler` gets the transaction to do its work in and returns the response;
+ * responses with status ≥ 400 are returned but neither stored nor committed.
+ */
+export async function runIdempotent(
+  prisma: PrismaClient,
+  scope: IdempotencyScope,
+  opts: IdempotencyOptions,
+  handler: (tx: Prisma.TransactionClient) => Promise<IdempotentResponse>,
+): Promise<IdempotentResponse & { replayed: boolean }> {
+  const deadline = Date.now() + (opts.waitMs ?? 15_000);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await inTransaction(
+        prisma,
+        async (tx) => {
+          const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`
+            SELECT pg_try_advisory_xact_lock(hashtextextended(${`${scope.tenantId}:${scope.key}`}, 0)) AS locked`;
+          if (!locked) throw new Busy();
+          const stored = await tx.idempotencyRecord.findUnique({ where: { tenantId_key: { tenantId: scope.tenantId, key: scope.key } } });
+          if (stored && stored.expiresAt.getTime() > Date.now()) {
+            if (stored.operation !== scope.operation || stored.requestHash !== scope.requestHash) {
+              throw new ApiError('idempotency_conflict', 'This Idempotency-Key was already used for a different request; use a new key');
+            }
+            return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
+          }
+          if (stored) await tx.idempotencyRecord.delete({ where: { tenantId_key: { tenantId: scope.tenantId, key: scope.key } } });
+          const response = await handler(tx);
+          if (response.status >= 400 || response.succeeded === false) throw new Rejected(response);
+          const now = Date.now();
+          await tx.idempotencyRecord.create({
+            data: {
+              createdAt: new Date(now),
+              tenantId: scope.tenantId,
+              key: scope.key,
+              operation: scope.operation,
+              requestHash: scope.requestHash,
+              responseStatus: response.status,
+              responseBody: response.body as Prisma.InputJsonValue,
+              expiresAt: new Date(now + opts.ttlHours * 3_600_000),
+            },
+          });
+          return { status: response.status, body: response.body, replayed: false };
+        },
+        { timeoutMs: opts.timeoutMs ?? 30_000 },
+      );
+    } catch (err) {
+      if (err instanceof Rejected) return { ...err.response, replayed: false };
+      if (!(err instanceof Busy)) throw err;
+      if (Date.now() >= deadline) {
+        throw new ApiError('conflict', 'A request with this Idempotency-Key is still in progress; retry later');
+      }
+      // Back off a little more each time, with jitter so waiting duplicates don't retry in lockstep.
+      await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random())));
+    }
+  }
+}
+
+/** Forgets expired records; run periodically (records are kept at least ttlHours). */
+export async function purgeExpiredIdempotencyRecords(prisma: PrismaClient): Promise<number> {
+  const { count } = await prisma.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+  return count;
+}

@@ -1,0 +1,26 @@
+import { createPubSub } from '@graphql-yoga/subscription';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import Redis from 'ioredis';
+
+// Topics are keyed by tenant id (publish(topic, tenantId, payload)), so a subscriber can only ever be wired to
+// its own tenant's stream: isolation by construction, not by a filter that could be forgotten.
+export type PubSubTopics = {
+  BALANCE_CHANGED: [tenantId: string, payload: { tenantId: string }];
+};
+
+export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): Promise<void> };
+
+/** In memory for one instance; through Redis when REDIS_URL is set, so every gateway instance sees every event. */
+export function createGatewayPubSub(redisUrl?: string): PubSub {
+  if (!redisUrl) return Object.assign(createPubSub<PubSubTopics>(), { close: async () => {} });
+  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const pubSub = createPubSub<PubSubTopics>({ eventTarget });
+  return Object.assign(pubSub, {
+    close: async () => {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    },
+  });
+}

@@ -1,0 +1,107 @@
+import { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createGateway, Gateway } from '../../src/app';
+import { Config, loadConfig } from '../../src/config';
+import { SCOPES, Scope, systemActor } from '../../src/platform/auth/scopes';
+import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { createGatewayPubSub, PubSub } from '../../src/platform/pubsub';
+import { createApiKey, createTenant } from '../../src/tenants/tenant.service';
+import { testDatabaseUrl, truncateAll } from './database';
+
+export interface TestGateway {
+  url: string;
+  wsUrl: string;
+  prisma: PrismaClient;
+  pubSub: PubSub;
+  gateway: Gateway;
+  databaseUrl: string;
+  /** SQL statements seen by the gateway's Prisma client, for N+1 assertions. */
+  statements: string[];
+  close(): Promise<void>;
+}
+
+/** A real gateway on a free port, over this worker's own database (truncated first). */
+export async function startTestGateway(overrides: Partial<Config> = {}): Promise<TestGateway> {
+  const databaseUrl = await testDatabaseUrl();
+  await truncateAll(databaseUrl);
+  const config: Config = { ...loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }), ...overrides };
+  const statements: string[] = [];
+  const prisma = createPrismaClient({ url: databaseUrl, poolSize: 10, onQuery: (sql) => statements.push(sql) });
+  const pubSub = createGatewayPubSub(config.redisUrl);
+  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }) });
+  await gateway.listen(0, '127.0.0.1');
+  const { port } = gateway.httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    prisma,
+    pubSub,
+    gateway,
+    databaseUrl,
+    statements,
+    async close() {
+      await gateway.close();
+      await pubSub.close();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+export interface TestTenant {
+  tenantId: string;
+  key: string;
+  keyId: string;
+}
+
+export async function createTestTenant(prisma: PrismaClient, opts: { name?: string; scopes?: Scope[]; creditLimitCents?: bigint } = {}): Promise<TestTenant> {
+  const tenant = await createTenant(prisma, { name: opts.name ?? 'Test tenant', creditLimitCents: opts.creditLimitCents }, 'test');
+  const key = await createApiKey(prisma, systemActor(tenant.id, 'test'), { name: 'test', scopes: opts.scopes ?? [...SCOPES] });
+  return { tenantId: tenant.id, key: key.plaintext, keyId: key.id };
+}
+
+export async function addKey(prisma: PrismaClient, tenantId: string, scopes: Scope[], expiresAt?: Date): Promise<string> {
+  const key = await createApiKey(prisma, systemActor(tenantId, 'test'), { name: 'extra', scopes, expiresAt });
+  return key.plaintext;
+}
+
+export function bearer(key: string): Record<string, string> {
+  return { Authorization: `Bearer ${key}` };
+}
+
+/** POST a GraphQL operation; returns status, headers and parsed body. */
+export async function gql(
+  baseUrl: string,
+  query: string,
+  opts: { key?: string; variables?: Record<string, unknown>; headers?: Record<string, string> } = {},
+) {
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(opts.key ? bearer(opts.key) : {}), ...opts.headers },
+    body: JSON.stringify({ query, variables: opts.variables }),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+export async function rest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...(opts.key ? bearer(opts.key) : {}), ...opts.headers };
+  let body: string | undefined;
+  if (opts.rawBody !== undefined) body = opts.rawBody;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: json, text };
+}
