@@ -13,7 +13,7 @@ import { PrismaClient } from './platform/db/client';
 import { migrationStatus } from './platform/db/migrator';
 import { ApiError, normalizeError } from './platform/errors';
 import { authenticateRequest } from './platform/http/auth-middleware';
-import { bodyErrorToApiError, jsonBody } from './platform/http/body';
+import { clientErrorToApiError, jsonBody } from './platform/http/body';
 import { requestLogger } from './platform/http/logging';
 import { createMetrics } from './platform/http/metrics';
 import { createRateLimiter } from './platform/http/rate-limit';
@@ -88,7 +88,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   v1.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
   v1.use(restRouter({ schema, prisma, pubSub, routes: ROUTES, idempotencyTtlHours: config.idempotencyTtlHours }));
   v1.use((req, res) => sendRestError(res, new ApiError('not_found', `No route for ${req.method} /v1${req.path}`)));
-  const v1Errors: ErrorRequestHandler = (err, _req, res, _next) => sendRestError(res, bodyErrorToApiError(err, config.bodyLimitBytes) ?? err);
+  const v1Errors: ErrorRequestHandler = (err, _req, res, _next) => sendRestError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
   v1.use(v1Errors);
   app.use('/v1', v1);
 
@@ -97,12 +97,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const graphql = express.Router();
   graphql.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
   graphql.all('/', graphqlHttpHandler({ server: apollo, prisma, pubSub, idempotencyTtlHours: config.idempotencyTtlHours }));
-  const graphqlErrors: ErrorRequestHandler = (err, _req, res, _next) => graphqlError(res, bodyErrorToApiError(err, config.bodyLimitBytes) ?? err);
+  const graphqlErrors: ErrorRequestHandler = (err, _req, res, _next) => graphqlError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
   graphql.use(graphqlErrors);
   app.use('/graphql', graphql);
 
   app.use((req, res) => sendRestError(res, new ApiError('not_found', `No route for ${req.method} ${req.path}`)));
-  const lastResort: ErrorRequestHandler = (err, _req, res, _next) => sendRestError(res, err);
+  const lastResort: ErrorRequestHandler = (err, _req, res, _next) => sendRestError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
   app.use(lastResort);
 
   return {

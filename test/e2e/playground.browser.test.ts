@@ -1,78 +1,27 @@
 // The playground in a real browser with the network cut: it must load everything from this server, send the
 // Authorization header typed in its headers editor over HTTP, and send the same headers as the graphql-ws
 // connection_init payload for subscriptions.
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
-import { buildSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { WebSocketServer } from 'ws';
-import { PLAYGROUND_STATIC_PATH, playgroundRouter } from '../../src/graphql/playground';
+import { PLAYGROUND_STATIC_PATH } from '../../src/graphql/playground';
 import { browserAvailable, launchBrowser, warnBrowserMissing } from '../helpers/browser';
+import { createTestTenant, startTestGateway, TestGateway } from '../helpers/gateway';
+
+const SCREENSHOT = '/tmp/playground.png';
+const TENANT = 'Playground Co';
 
 interface PlaygroundServer {
-  url: string; // http://127.0.0.1:<port>, no trailing slash
-  /** connection_init payloads the graphql-ws server received, in order. */
-  connectionParams: unknown[];
+  url: string;
+  key: string;
+  tenantId: string;
+  gateway: TestGateway;
   close(): Promise<void>;
 }
 
-// The one line to change to run these tests against the real app (a factory returning PlaygroundServer). The tiny
-// schema's `whoami` / `connectionInit` then need real counterparts (or a key the app accepts) in the assertions.
-const startServer = startTinyServer;
-
-const SCREENSHOT = '/tmp/playground.png';
-const KEY = 'Bearer test-key';
-
-/** Express 5 + Apollo Server 5 + graphql-ws on one port and path, like the gateway, with a schema that echoes auth. */
-async function startTinyServer(): Promise<PlaygroundServer> {
-  const schema = buildSchema(`
-    type Query { whoami: String }
-    type Subscription { connectionInit: String }
-  `);
-  type Ctx = { authorization?: string; connectionParams?: unknown };
-  schema.getQueryType()!.getFields().whoami.resolve = (_root, _args, ctx: Ctx) => ctx.authorization ?? null;
-  const sub = schema.getSubscriptionType()!.getFields().connectionInit;
-  sub.subscribe = async function* (_root, _args, ctx: Ctx) {
-    yield { connectionInit: JSON.stringify(ctx.connectionParams ?? null) };
-  };
-
-  const apollo = new ApolloServer<Ctx>({ schema, plugins: [ApolloServerPluginLandingPageDisabled()] });
-  await apollo.start();
-  const app = express();
-  app.use(playgroundRouter({ endpoint: '/graphql' })); // before Apollo: it only takes browser navigations
-  app.use('/graphql', express.json(), expressMiddleware(apollo, { context: async ({ req }) => ({ authorization: req.headers.authorization }) }));
-
-  const httpServer = createServer(app);
-  const connectionParams: unknown[] = [];
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const ws = useServer<Record<string, unknown> | undefined>(
-    {
-      schema,
-      onConnect: (ctx) => void connectionParams.push(ctx.connectionParams),
-      context: (ctx): Ctx => ({ connectionParams: ctx.connectionParams }),
-    },
-    wsServer,
-  );
-  httpServer.listen(0, '127.0.0.1');
-  await once(httpServer, 'listening');
-  const { port } = httpServer.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connectionParams,
-    async close() {
-      await ws.dispose();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-      httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      await apollo.stop();
-    },
-  };
+/** The real gateway, with a tenant whose key the tests type into the playground. */
+async function startServer(): Promise<PlaygroundServer> {
+  const gateway = await startTestGateway();
+  const tenant = await createTestTenant(gateway.prisma, { name: TENANT });
+  return { url: gateway.url, key: tenant.key, tenantId: tenant.tenantId, gateway, close: () => gateway.close() };
 }
 
 /** Polls a condition (checked in Node: this project's tsconfig has no DOM types for page-side functions). */
@@ -116,17 +65,13 @@ describe('playground routing (no browser needed)', () => {
   });
 
   it('lets GraphQL requests through to the server behind it', async () => {
-    const json = await fetch(`${server.url}/graphql?query=%7Bwhoami%7D`, { headers: { accept: 'application/json' } });
+    const query = encodeURIComponent('{ account { tenant { name } } }');
+    const json = await fetch(`${server.url}/graphql?query=${query}`, { headers: { accept: 'application/json', 'content-type': 'application/json', authorization: `Bearer ${server.key}` } });
     expect(json.headers.get('content-type')).toMatch(/json/);
-    // Accept: text/html but with a query: still GraphQL (Apollo answers, even if only to refuse it), not the page.
-    const withQuery = await fetch(`${server.url}/graphql?query=%7Bwhoami%7D`, { headers: { accept: 'text/html' } });
+    expect(await json.json()).toEqual({ data: { account: { tenant: { name: TENANT } } } });
+    // Accept: text/html but with a query: still GraphQL, not the page.
+    const withQuery = await fetch(`${server.url}/graphql?query=${query}`, { headers: { accept: 'text/html' } });
     expect(await withQuery.text()).not.toContain('<!DOCTYPE html>');
-    const post = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: KEY },
-      body: JSON.stringify({ query: '{ whoami }' }),
-    });
-    expect(await post.json()).toEqual({ data: { whoami: KEY } });
   });
 
   it('serves ruru assets from node_modules, and 404s unknown ones instead of passing them on', async () => {
@@ -224,21 +169,27 @@ describeInBrowser('playground in a real browser, network cut', () => {
     expect(problems).toEqual([]);
   });
 
-  it('sends the Authorization header set in the headers editor with the query', async () => {
-    await setEditor(await showHeadersEditor(), `{"Authorization":"${KEY}"}`);
-    const result = await run('{ whoami }');
+  it('runs a query with the API key set in the headers editor, and shows the answer', async () => {
+    await setEditor(await showHeadersEditor(), `{"Authorization":"Bearer ${server.key}"}`);
+    const result = await run('{ account { tenant { id name } } }');
     await page.screenshot({ path: SCREENSHOT });
-    expect(result).toContain(`"whoami": "${KEY}"`);
+    expect(result).toContain(`"name": "${TENANT}"`);
+    expect(result).toContain(`"id": "${server.tenantId}"`);
     expect(external).toEqual([]);
     expect(problems).toEqual([]);
   }, 30_000);
 
-  it('sends the headers, flat, as the graphql-ws connection_init payload of a subscription', async () => {
-    await setEditor(await showHeadersEditor(), `{"Authorization":"${KEY}"}`);
-    const result = await run('subscription { connectionInit }');
-    // Exactly the headers editor's JSON object: no `headers` wrapper, key names as the user typed them.
-    expect(server.connectionParams.at(-1)).toEqual({ Authorization: KEY });
-    expect(result).toContain(KEY);
+  it('runs a subscription over graphql-ws with the key from the headers editor, and shows its events', async () => {
+    await setEditor(await showHeadersEditor(), `{"Authorization":"Bearer ${server.key}"}`);
+    // The gateway publishes once the subscription had time to start; the playground must show the event.
+    const publisher = setInterval(() => server.gateway.pubSub.publish('BALANCE_CHANGED', server.tenantId, { tenantId: server.tenantId }), 300);
+    try {
+      const result = await run('subscription { balanceChanged { tenant { name } balance { amountCents } } }');
+      expect(result).toContain(`"name": "${TENANT}"`);
+      expect(result).toContain('"amountCents": 0');
+    } finally {
+      clearInterval(publisher);
+    }
     expect(external).toEqual([]);
     expect(problems).toEqual([]);
   }, 30_000);

@@ -1,4 +1,4 @@
-import express, { ErrorRequestHandler, RequestHandler } from 'express';
+import express, { RequestHandler } from 'express';
 import { ApiError, invalidRequest } from '../errors';
 
 /** JSON bodies only. A body sent with another content type is refused rather than silently ignored. */
@@ -13,10 +13,13 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
   return [requireJson, express.json({ limit: limitBytes, type: 'application/json' })];
 }
 
-/** body-parser's failures (broken JSON, oversize, bad charset) as ApiErrors; anything else passes on. */
-export function bodyErrorToApiError(err: unknown, limitBytes: number): ApiError | undefined {
+/**
+ * Express middleware failures a client caused, as ApiErrors: body-parser's (broken JSON, oversize, bad charset)
+ * and any http-error with a 4xx status (a missing static file). Anything else is left for internal_error.
+ */
+export function clientErrorToApiError(err: unknown, limitBytes: number): ApiError | undefined {
   if (err instanceof ApiError) return err;
-  const type = (err as { type?: string })?.type;
+  const { type, status } = (err ?? {}) as { type?: string; status?: number };
   switch (type) {
     case 'entity.parse.failed':
       return invalidRequest('The request body is not valid JSON');
@@ -30,8 +33,8 @@ export function bodyErrorToApiError(err: unknown, limitBytes: number): ApiError 
     case 'stream.encoding.set':
       return invalidRequest('The request body could not be read');
     default:
+      if (status === 404) return new ApiError('not_found', 'Not found');
+      if (typeof status === 'number' && status >= 400 && status < 500) return invalidRequest('The request could not be handled');
       return undefined;
   }
 }
-
-export type ErrorResponder = (res: Parameters<ErrorRequestHandler>[2], err: unknown) => void;
