@@ -3,8 +3,8 @@ import { DocumentNode, execute, GraphQLInputObjectType, GraphQLSchema, isInputOb
 import { AuthResult } from '../src/platform/auth/authenticate';
 import { Db, PrismaClient } from '../src/platform/db/client';
 import { requestHash, runIdempotent, validateIdempotencyKey, IdempotentResponse } from '../src/platform/idempotency';
-import { PubSub } from '../src/platform/pubsub';
-import { GatewayContext } from '../src/graphql/context';
+import { ServiceDeps } from '../src/platform/service-deps';
+import { makeContext } from '../src/graphql/context';
 import { bodyToInput } from './body';
 import { restError, sendRestError } from './errors';
 import { RestRoute } from './route';
@@ -12,7 +12,7 @@ import { RestRoute } from './route';
 export interface RestDeps {
   schema: GraphQLSchema;
   prisma: PrismaClient;
-  pubSub: PubSub;
+  services: ServiceDeps;
   routes: RestRoute[];
   idempotencyTtlHours: number;
 }
@@ -85,7 +85,7 @@ export function restRouter(deps: RestDeps): Router {
 }
 
 async function runOperation(deps: RestDeps, compiled: CompiledRoute, variables: Record<string, unknown>, res: Response, db: Db): Promise<IdempotentResponse> {
-  const contextValue: GatewayContext = { requestId: res.locals.requestId, auth: res.locals.auth, db, pubSub: deps.pubSub };
+  const contextValue = makeContext(deps.services, res.locals.requestId, res.locals.auth, db);
   const result = await execute({ schema: deps.schema, document: compiled.document, variableValues: variables, contextValue });
   if (result.errors?.length) {
     const out = restError(result.errors[0], res.locals.requestId);

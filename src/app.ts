@@ -19,6 +19,8 @@ import { createMetrics } from './platform/http/metrics';
 import { createRateLimiter } from './platform/http/rate-limit';
 import { requestId } from './platform/http/request-id';
 import { PubSub } from './platform/pubsub';
+import { Clock, systemClock } from './platform/clock';
+import { ServiceDeps } from './platform/service-deps';
 import { sendRestError } from '../rest-compat/errors';
 import { openApiDocument } from '../rest-compat/openapi';
 import { restRouter } from '../rest-compat/router';
@@ -30,6 +32,7 @@ export interface GatewayDeps {
   prisma: PrismaClient;
   pubSub: PubSub;
   logger: Logger;
+  clock?: Clock;
 }
 
 export interface Gateway {
@@ -42,13 +45,14 @@ export interface Gateway {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, prisma, pubSub, logger } = deps;
+  const services: ServiceDeps = { db: prisma, pubSub, clock: deps.clock ?? systemClock };
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const schema = await buildGatewaySchema(pubSub);
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
   const metrics = createMetrics();
-  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, pubSub, limits });
+  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits });
   const apollo = createApolloServer({ schema, httpServer, limits, introspection: config.graphqlIntrospection, logger, metrics, onDrain: () => ws.close() });
   await apollo.start();
 
@@ -86,7 +90,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const openApi = openApiDocument();
   v1.get('/openapi.json', (_req, res) => void res.json(openApi));
   v1.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
-  v1.use(restRouter({ schema, prisma, pubSub, routes: ROUTES, idempotencyTtlHours: config.idempotencyTtlHours }));
+  v1.use(restRouter({ schema, prisma, services, routes: ROUTES, idempotencyTtlHours: config.idempotencyTtlHours }));
   v1.use((req, res) => sendRestError(res, new ApiError('not_found', `No route for ${req.method} /v1${req.path}`)));
   const v1Errors: ErrorRequestHandler = (err, _req, res, _next) => sendRestError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
   v1.use(v1Errors);
@@ -96,7 +100,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   app.use(playgroundRouter({ endpoint: '/graphql' }));
   const graphql = express.Router();
   graphql.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
-  graphql.all('/', graphqlHttpHandler({ server: apollo, prisma, pubSub, idempotencyTtlHours: config.idempotencyTtlHours }));
+  graphql.all('/', graphqlHttpHandler({ server: apollo, prisma, services, idempotencyTtlHours: config.idempotencyTtlHours }));
   const graphqlErrors: ErrorRequestHandler = (err, _req, res, _next) => graphqlError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
   graphql.use(graphqlErrors);
   app.use('/graphql', graphql);

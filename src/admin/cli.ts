@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setQuota, QuotaChange } from '../billing/quota.service';
 import { loadConfig } from '../config';
+import { systemClock } from '../platform/clock';
+import { createGatewayPubSub } from '../platform/pubsub';
 import { systemActor } from '../platform/auth/scopes';
 import { createPrismaClient, PrismaClient } from '../platform/db/client';
 import { startEmbeddedPostgres } from '../platform/db/embedded';
@@ -97,7 +99,7 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
         if (fwd !== 'true' && fwd !== 'false') throw new ApiError('invalid_request', '--allow-caller-id-forwarding takes true or false');
         change.allowCallerIdForwarding = fwd === 'true';
       }
-      const q = await setQuota(prisma, actor(), change);
+      const q = await setQuota({ db: prisma, pubSub: createGatewayPubSub(), clock: systemClock }, actor(), change);
       return { ...q, dailySpendCapCents: Number(q.dailySpendCapCents) };
     }
     default:

@@ -1,18 +1,18 @@
-import { Db } from '../platform/db/client';
 import { ApiError } from '../platform/errors';
 import { Actor, requireScope } from '../platform/auth/scopes';
+import { ServiceDeps } from '../platform/service-deps';
 
 export interface AccountView {
   tenant: { id: string; name: string; status: string };
-  balance: { amountCents: bigint; currency: string; creditLimitCents: bigint; availableCents: bigint };
+  balance: { amountCents: bigint; currency: string; creditLimitCents: bigint; heldCents: bigint; availableCents: bigint };
 }
 
 /** The caller's tenant and balance (GET /v1/account, the `account` query). */
-export async function getAccount(db: Db, actor: Actor): Promise<AccountView> {
+export async function getAccount(deps: ServiceDeps, actor: Actor): Promise<AccountView> {
   requireScope(actor, 'billing:read');
-  const tenant = await db.tenant.findUnique({
+  const tenant = await deps.db.tenant.findUnique({
     where: { id: actor.tenantId },
-    select: { id: true, name: true, status: true, balanceCents: true, creditLimitCents: true, currency: true },
+    select: { id: true, name: true, status: true, balanceCents: true, creditLimitCents: true, heldCents: true, currency: true },
   });
   if (!tenant) throw new ApiError('not_found', 'Account not found');
   return {
@@ -21,8 +21,9 @@ export async function getAccount(db: Db, actor: Actor): Promise<AccountView> {
       amountCents: tenant.balanceCents,
       currency: tenant.currency,
       creditLimitCents: tenant.creditLimitCents,
-      // What the tenant can still spend; credit holds of in-flight calls will be subtracted here.
-      availableCents: tenant.balanceCents + tenant.creditLimitCents,
+      heldCents: tenant.heldCents,
+      // What can still be spent: in-flight work (calls) holds credit until it is rated.
+      availableCents: tenant.balanceCents + tenant.creditLimitCents - tenant.heldCents,
     },
   };
 }

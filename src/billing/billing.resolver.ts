@@ -10,13 +10,13 @@ export class BillingResolver {
   @Authorized('billing:read')
   @Query(() => Account, { description: 'The caller’s tenant and balance.' })
   account(@CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<Account> {
-    return getAccount(ctx.db, actor);
+    return getAccount(ctx, actor);
   }
 
   @Authorized('billing:read')
   @Query(() => Quota, { description: 'The tenant’s spend and traffic limits.' })
   quota(@CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<Quota> {
-    return getQuota(ctx.db, actor);
+    return getQuota(ctx, actor);
   }
 
   @Authorized('billing:read')
@@ -32,6 +32,6 @@ export class BillingResolver {
   })
   balanceChanged(@Root() _event: { tenantId: string }, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<Account> {
     // Re-read rather than trust the event: the payload only says which tenant changed.
-    return getAccount(ctx.db, actor);
+    return getAccount(ctx, actor);
   }
 }

@@ -24,6 +24,9 @@ export class Balance {
   @Field(() => CentsScalar, { description: 'How far below zero the balance may go.' })
   creditLimitCents!: bigint;
 
+  @Field(() => CentsScalar, { description: 'Credit held for in-flight calls until they are rated.' })
+  heldCents!: bigint;
+
   @Field(() => CentsScalar, { description: 'What can still be spent: balance + credit limit − credit held for in-flight calls.' })
   availableCents!: bigint;
 }

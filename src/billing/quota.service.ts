@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit.service';
-import { Db } from '../platform/db/client';
+import { ServiceDeps, withDb } from '../platform/service-deps';
 import { inTransaction } from '../platform/db/transaction';
 import { invalidRequest } from '../platform/errors';
 import { Actor, requireScope } from '../platform/auth/scopes';
@@ -28,18 +28,18 @@ const SELECT = {
 } as const;
 
 /** The tenant's hard limits (GET /v1/quota, the `quota` query). */
-export async function getQuota(db: Db, actor: Actor): Promise<QuotaView> {
+export async function getQuota(deps: ServiceDeps, actor: Actor): Promise<QuotaView> {
   requireScope(actor, 'billing:read');
   // Every tenant is created with its quota row; upsert keeps tenants made before that rule working.
-  return db.tenantQuota.upsert({ where: { tenantId: actor.tenantId }, create: { tenantId: actor.tenantId }, update: {}, select: SELECT });
+  return deps.db.tenantQuota.upsert({ where: { tenantId: actor.tenantId }, create: { tenantId: actor.tenantId }, update: {}, select: SELECT });
 }
 
 /** Cap changes are admin-only: support raises a ceiling, a tenant's own keys cannot. */
-export async function setQuota(db: Db, actor: Actor, change: QuotaChange): Promise<QuotaView> {
+export async function setQuota(deps: ServiceDeps, actor: Actor, change: QuotaChange): Promise<QuotaView> {
   requireScope(actor, 'admin');
   validate(change);
-  return inTransaction(db, async (tx) => {
-    const before = await getQuota(tx, actor);
+  return inTransaction(deps.db, async (tx) => {
+    const before = await getQuota(withDb(deps, tx), actor);
     const after = await tx.tenantQuota.update({ where: { tenantId: actor.tenantId }, data: { ...change, updatedAt: new Date() }, select: SELECT });
     const changed = (Object.keys(change) as (keyof QuotaView)[]).filter((k) => JSON.stringify(String(before[k])) !== JSON.stringify(String(after[k])));
     if (changed.length) {

@@ -5,13 +5,13 @@ import { AuthResult } from '../platform/auth/authenticate';
 import { Db, PrismaClient } from '../platform/db/client';
 import { ApiError, normalizeError } from '../platform/errors';
 import { requestHash, runIdempotent, validateIdempotencyKey } from '../platform/idempotency';
-import { PubSub } from '../platform/pubsub';
-import { GatewayContext } from './context';
+import { ServiceDeps } from '../platform/service-deps';
+import { GatewayContext, makeContext } from './context';
 
 export interface GraphQLHttpDeps {
   server: ApolloServer<GatewayContext>;
   prisma: PrismaClient;
-  pubSub: PubSub;
+  services: ServiceDeps;
   idempotencyTtlHours: number;
 }
 
@@ -23,7 +23,7 @@ export interface GraphQLHttpDeps {
 export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
   return async (req, res) => {
     const auth = res.locals.auth as AuthResult | undefined;
-    const contextFor = (db: Db): GatewayContext => ({ requestId: res.locals.requestId, auth, db, pubSub: deps.pubSub });
+    const contextFor = (db: Db): GatewayContext => makeContext(deps.services, res.locals.requestId, auth, db);
     const execute = (db: Db) =>
       deps.server.executeHTTPGraphQLRequest({ httpGraphQLRequest: toApolloRequest(req), context: async () => contextFor(db) });
 

@@ -5,9 +5,9 @@ import { WebSocketServer } from 'ws';
 import { randomUUID } from 'node:crypto';
 import { authenticate, AuthResult } from '../platform/auth/authenticate';
 import { PrismaClient } from '../platform/db/client';
-import { PubSub } from '../platform/pubsub';
+import { ServiceDeps } from '../platform/service-deps';
 import { formatGraphQLError } from './errors';
-import { GatewayContext } from './context';
+import { GatewayContext, makeContext } from './context';
 import { checkQueryLimits, QueryLimits } from './limits';
 
 export interface WsDeps {
@@ -15,7 +15,7 @@ export interface WsDeps {
   httpServer: Server;
   path: string;
   prisma: PrismaClient;
-  pubSub: PubSub;
+  services: ServiceDeps;
   limits: QueryLimits;
 }
 
@@ -59,12 +59,7 @@ export function startSubscriptionServer(deps: WsDeps) {
       // Subscription results bypass Apollo, so their errors get the same formatting here.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors?.length ? { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e) as GraphQLError) } : result,
-      context: (ctx): GatewayContext => ({
-        requestId: ctx.extra.connectionId ?? randomUUID(),
-        auth: ctx.extra.auth,
-        db: deps.prisma,
-        pubSub: deps.pubSub,
-      }),
+      context: (ctx): GatewayContext => makeContext(deps.services, ctx.extra.connectionId ?? randomUUID(), ctx.extra.auth),
     },
     wsServer,
   );

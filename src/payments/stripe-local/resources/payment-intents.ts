@@ -172,6 +172,8 @@ export function confirmPaymentIntent(
     offSession?: boolean;
     returnUrl?: string | null;
     errorOnRequiresAction?: boolean;
+    /** Billing's way: a payment that needs 3DS waits for the customer even off-session, instead of failing. */
+    waitForAuthentication?: boolean;
     setupFutureUsage?: 'on_session' | 'off_session';
     receiptEmail?: string;
   } = {},
@@ -215,7 +217,7 @@ export function confirmPaymentIntent(
     return pi;
   }
   if (check.outcome === 'declined') throw decline(ctx, pi, pm, check);
-  if (offSession || opts.errorOnRequiresAction) throw decline(ctx, pi, pm, AUTHENTICATION_REQUIRED);
+  if ((offSession && !opts.waitForAuthentication) || opts.errorOnRequiresAction) throw decline(ctx, pi, pm, AUTHENTICATION_REQUIRED);
   pi.status = 'requires_action';
   pi.next_action = threeDSecureAction(ctx.baseUrl, pi);
   ctx.store.touch();
