@@ -50,3 +50,28 @@ export function queryInt(req: Request, name: string, bounds: { min: number; max:
   if (n < bounds.min || n > bounds.max) throw invalidRequest(`${name} must be between ${bounds.min} and ${bounds.max}`, name);
   return n;
 }
+
+/** A string query parameter (the last one when repeated is refused: one value per name). */
+export function queryString(req: Request, name: string): string | undefined {
+  const raw = req.query[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') throw invalidRequest(`${name} must be given once, as a plain value`, name);
+  return raw;
+}
+
+/** An ISO 8601 instant (or date) query parameter, passed on as the ISO string GraphQL's DateTimeISO expects. */
+export function queryInstant(req: Request, name: string, opts: { required?: boolean } = {}): string | undefined {
+  const raw = queryString(req, name);
+  if (raw === undefined) {
+    if (opts.required) throw invalidRequest(`${name} is required (an ISO 8601 date or date-time)`, name);
+    return undefined;
+  }
+  const at = new Date(raw);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(at.getTime())) throw invalidRequest(`${name} must be an ISO 8601 date or date-time`, name);
+  return at.toISOString();
+}
+
+/** `{data, meta:{next_cursor}}` from a GraphQL connection. */
+export function restList(connection: { nodes: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }) {
+  return { data: toSnake(connection.nodes), meta: { next_cursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null } };
+}

@@ -1,9 +1,12 @@
-import { Authorized, Ctx, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { LedgerKind } from '../generated/prisma/enums';
+import { toConnection } from '../graphql/connection';
+import { listLedgerEntries, usage } from './usage.service';
 import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { getAccount } from './account.service';
 import { getQuota } from './quota.service';
-import { Account, Quota } from './billing.types';
+import { Account, LedgerEntryConnection, Quota, Usage } from './billing.types';
 
 @Resolver()
 export class BillingResolver {
@@ -17,6 +20,31 @@ export class BillingResolver {
   @Query(() => Quota, { description: 'The tenant’s spend and traffic limits.' })
   quota(@CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<Quota> {
     return getQuota(ctx, actor);
+  }
+
+  @Authorized('billing:read')
+  @Query(() => LedgerEntryConnection, { description: 'The ledger, newest first.' })
+  async ledgerEntries(
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1–200 (default 50).' }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('kind', () => LedgerKind, { nullable: true }) kind: LedgerKind | null,
+    @Arg('from', () => Date, { nullable: true, description: 'Entries at or after this instant.' }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true, description: 'Entries before this instant.' }) to: Date | null,
+    @CurrentActor() actor: Actor,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return toConnection(await listLedgerEntries(ctx, actor, { kind, from, to }, { first, after }));
+  }
+
+  @Authorized('billing:read')
+  @Query(() => Usage, { description: 'Spend and counts by kind over [from, to); by default this UTC month so far.' })
+  usage(
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @CurrentActor() actor: Actor,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Usage> {
+    return usage(ctx, actor, { from, to });
   }
 
   @Authorized('billing:read')

@@ -1,4 +1,6 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { LedgerKind } from '../generated/prisma/enums';
+import { Connection } from '../graphql/connection';
 import { CentsScalar } from '../platform/money';
 
 @ObjectType({ description: 'The tenant an API key belongs to.' })
@@ -59,4 +61,65 @@ export class Quota {
 
   @Field(() => Boolean)
   allowCallerIdForwarding!: boolean;
+}
+
+registerEnumType(LedgerKind, { name: 'LedgerKind', description: 'What moved the money.' });
+
+@ObjectType({ description: 'One movement of money. Positive amounts credit the balance, negative ones debit it.' })
+export class LedgerEntry {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => LedgerKind)
+  kind!: LedgerKind;
+
+  @Field(() => CentsScalar)
+  amountCents!: bigint;
+
+  @Field(() => CentsScalar, { description: 'The balance right after this entry.' })
+  balanceAfterCents!: bigint;
+
+  @Field(() => String, { nullable: true, description: 'What caused it: payment, call, number, invoice …' })
+  referenceType!: string | null;
+
+  @Field(() => String, { nullable: true })
+  referenceId!: string | null;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+export const LedgerEntryConnection = Connection('LedgerEntry', LedgerEntry);
+
+@ObjectType()
+export class UsageByKind {
+  @Field(() => LedgerKind)
+  kind!: LedgerKind;
+
+  @Field(() => Int)
+  count!: number;
+
+  @Field(() => CentsScalar, { description: 'Net amount of this kind in the range (negative for charges).' })
+  amountCents!: bigint;
+}
+
+@ObjectType({ description: 'Spend and counts over a date range [from, to).' })
+export class Usage {
+  @Field(() => Date)
+  from!: Date;
+
+  @Field(() => Date)
+  to!: Date;
+
+  @Field(() => CentsScalar, { description: 'Everything debited in the range.' })
+  spendCents!: bigint;
+
+  @Field(() => CentsScalar, { description: 'Everything credited in the range (top-ups, refunds).' })
+  creditedCents!: bigint;
+
+  @Field(() => [UsageByKind])
+  byKind!: UsageByKind[];
 }
