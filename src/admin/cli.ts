@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setQuota, QuotaChange } from '../billing/quota.service';
+import { adjustBalance } from '../billing/adjustment.service';
+import { verifyLedger } from '../billing/ledger.service';
 import { loadConfig } from '../config';
 import { systemClock } from '../platform/clock';
 import { createGatewayPubSub } from '../platform/pubsub';
@@ -22,6 +24,8 @@ const USAGE = `usage: npm run admin -- <command> [options]
   tenant:activate <tenant-id>
   key:create <tenant-id> --scopes <a,b,...> [--name <name>] [--expires-at <ISO date>]
   key:revoke <tenant-id> <key-id>
+  ledger:adjust <tenant-id> --amount-cents <n, may be negative> --reason <text>
+  ledger:verify                     (exits 1 when a balance disagrees with its ledger)
   quota:set <tenant-id> [--daily-spend-cap-cents <n>] [--concurrent-call-cap <n>]
             [--countries-allowed US,CA] [--countries-blocked XX,YY] [--prefixes-blocked 1900,44]
             [--allow-caller-id-forwarding true|false]
@@ -41,6 +45,8 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      reason: { type: 'string' },
+      'amount-cents': { type: 'string' },
       'credit-limit-cents': { type: 'string' },
       scopes: { type: 'string' },
       'expires-at': { type: 'string' },
@@ -53,6 +59,7 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
     },
   });
   const [command, tenantId, other] = positionals;
+  const services = () => ({ db: prisma, pubSub: createGatewayPubSub(), clock: systemClock });
   const actor = () => {
     if (!tenantId) throw new ApiError('invalid_request', `${command} needs a tenant id`);
     return systemActor(tenantId, `cli-${Date.now()}`, 'admin_cli');
@@ -85,6 +92,17 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
     case 'key:revoke':
       if (!other) throw new ApiError('invalid_request', 'key:revoke needs <tenant-id> <key-id>');
       return revokeApiKey(prisma, actor(), other);
+    case 'ledger:adjust': {
+      const raw = values['amount-cents'];
+      if (!raw || !/^-?\d+$/.test(raw)) throw new ApiError('invalid_request', '--amount-cents must be a whole number of cents');
+      const entry = await adjustBalance(services(), actor(), BigInt(raw), values.reason ?? '');
+      return { ledger_entry_id: entry.id, balance_after_cents: entry.balanceAfterCents };
+    }
+    case 'ledger:verify': {
+      const mismatches = await verifyLedger(prisma);
+      if (mismatches.length) process.exitCode = 1;
+      return { ok: mismatches.length === 0, mismatches };
+    }
     case 'quota:set': {
       const change: QuotaChange = {};
       const cap = whole(values['daily-spend-cap-cents'], 'daily-spend-cap-cents');
@@ -99,7 +117,7 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
         if (fwd !== 'true' && fwd !== 'false') throw new ApiError('invalid_request', '--allow-caller-id-forwarding takes true or false');
         change.allowCallerIdForwarding = fwd === 'true';
       }
-      const q = await setQuota({ db: prisma, pubSub: createGatewayPubSub(), clock: systemClock }, actor(), change);
+      const q = await setQuota(services(), actor(), change);
       return { ...q, dailySpendCapCents: Number(q.dailySpendCapCents) };
     }
     default:

@@ -4,6 +4,11 @@ import { authenticate } from '../platform/auth/authenticate';
 import { SCOPES, systemActor } from '../platform/auth/scopes';
 import { PrismaClient } from '../platform/db/client';
 import { createApiKey, createTenant } from './tenant.service';
+import { adjustBalance } from '../billing/adjustment.service';
+import { systemClock } from '../platform/clock';
+import { createGatewayPubSub } from '../platform/pubsub';
+
+export const DEMO_CREDIT_CENTS = 5_000n;
 
 /**
  * The demo tenant of a local run. Keys are stored only as hashes, so the demo key's plaintext is kept in a
@@ -15,7 +20,10 @@ export async function ensureDemoKey(prisma: PrismaClient, keyFile: string): Prom
     if ((await authenticate(prisma, `Bearer ${saved}`, 'demo')).actor) return saved;
   }
   const tenant = await createTenant(prisma, { name: 'Demo tenant' }, 'demo-seed');
-  const key = await createApiKey(prisma, systemActor(tenant.id, 'demo-seed', 'admin_cli'), { name: 'demo (every scope)', scopes: [...SCOPES] });
+  const actor = systemActor(tenant.id, 'demo-seed', 'admin_cli');
+  const key = await createApiKey(prisma, actor, { name: 'demo (every scope)', scopes: [...SCOPES] });
+  // Something to spend, so a first call or number order works before any card is attached.
+  await adjustBalance({ db: prisma, pubSub: createGatewayPubSub(), clock: systemClock }, actor, DEMO_CREDIT_CENTS, 'Demo credit');
   mkdirSync(dirname(keyFile), { recursive: true });
   writeFileSync(keyFile, `${key.plaintext}\n`, { mode: 0o600 });
   chmodSync(keyFile, 0o600);

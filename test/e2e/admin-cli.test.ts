@@ -32,6 +32,11 @@ describe('admin CLI', () => {
     const quota = await rest(gw.url, 'GET', '/v1/quota', { key: key.key });
     expect(quota.body).toMatchObject({ concurrent_call_cap: 3, countries_allowed: ['US', 'GB'], prefixes_blocked: ['1900'] });
 
+    const adjusted = await admin('ledger:adjust', tenant.id, '--amount-cents', '1250', '--reason', 'goodwill credit');
+    expect(adjusted.balance_after_cents).toBe(1250);
+    expect((await rest(gw.url, 'GET', '/v1/account', { key: key.key })).body.balance.amount_cents).toBe(1250);
+    expect(await admin('ledger:verify')).toEqual({ ok: true, mismatches: [] });
+
     await admin('tenant:suspend', tenant.id);
     expect((await rest(gw.url, 'GET', '/v1/account', { key: key.key })).body.error.code).toBe('tenant_suspended');
     await admin('tenant:activate', tenant.id);
@@ -43,7 +48,7 @@ describe('admin CLI', () => {
     const listed = await admin('tenant:list');
     expect(JSON.stringify(listed)).not.toContain(key.key);
     const audit = await gw.prisma.auditEntry.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } });
-    expect(audit.map((a) => a.action)).toEqual(['tenant.created', 'api_key.created', 'quota.updated', 'tenant.suspended', 'tenant.reactivated', 'api_key.revoked']);
+    expect(audit.map((a) => a.action)).toEqual(['tenant.created', 'api_key.created', 'quota.updated', 'balance.adjusted', 'tenant.suspended', 'tenant.reactivated', 'api_key.revoked']);
     expect(audit.every((a) => a.actor === 'admin_cli')).toBe(true);
   });
 

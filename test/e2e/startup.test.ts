@@ -63,8 +63,9 @@ describe('npm start with no DATABASE_URL (embedded PostgreSQL)', () => {
     expect(first.output()).toMatch(/Playground\s+http:\/\/127\.0\.0\.1:\d+\/graphql/);
     const account = await fetch(`${first.base}/v1/account`, { headers: { authorization: `Bearer ${first.key}` } });
     expect(account.status).toBe(200);
-    const body = (await account.json()) as { tenant: { id: string; name: string } };
+    const body = (await account.json()) as { tenant: { id: string; name: string }; balance: { amount_cents: number } };
     expect(body.tenant.name).toBe('Demo tenant');
+    expect(body.balance.amount_cents).toBe(5_000); // the demo credit, a ledger entry like any other
     expect(await interrupt(first.child)).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
 
