@@ -19,7 +19,7 @@ export interface RestRoute {
   /** Other variables, from path and query parameters. */
   variables?: (req: Request) => Record<string, unknown>;
   /** GraphQL data → the spec's JSON shape. */
-  shape: (data: Record<string, unknown>) => unknown;
+  shape: (data: Record<string, unknown>, req: Request) => unknown;
   /** Success status; 200 unless said. */
   status?: number;
 }

@@ -56,7 +56,7 @@ export function restRouter(deps: RestDeps): Router {
           ...route.variables?.(req),
           ...(compiled.bodyType ? { input: bodyToInput(req.body, compiled.bodyType) } : {}),
         };
-        const run = (db: Db) => runOperation(deps, compiled, variables, res, db);
+        const run = (db: Db, idempotencyKey?: string) => runOperation(deps, compiled, variables, req, res, db, idempotencyKey);
         const auth = res.locals.auth as AuthResult | undefined;
         const key = req.get('idempotency-key');
         if (route.method === 'GET' || key === undefined || !auth?.actor) {
@@ -72,7 +72,7 @@ export function restRouter(deps: RestDeps): Router {
             requestHash: requestHash({ params: req.params, query: req.query, body: req.body ?? null }),
           },
           { ttlHours: deps.idempotencyTtlHours },
-          run,
+          (tx) => run(tx, key),
         );
         if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
         res.status(outcome.status).json(outcome.body);
@@ -84,8 +84,16 @@ export function restRouter(deps: RestDeps): Router {
   return router;
 }
 
-async function runOperation(deps: RestDeps, compiled: CompiledRoute, variables: Record<string, unknown>, res: Response, db: Db): Promise<IdempotentResponse> {
-  const contextValue = makeContext(deps.services, res.locals.requestId, res.locals.auth, db);
+async function runOperation(
+  deps: RestDeps,
+  compiled: CompiledRoute,
+  variables: Record<string, unknown>,
+  req: Request,
+  res: Response,
+  db: Db,
+  idempotencyKey?: string,
+): Promise<IdempotentResponse> {
+  const contextValue = makeContext(deps.services, res.locals.requestId, res.locals.auth, db, idempotencyKey);
   const result = await execute({ schema: deps.schema, document: compiled.document, variableValues: variables, contextValue });
   if (result.errors?.length) {
     const out = restError(result.errors[0], res.locals.requestId);
@@ -93,5 +101,5 @@ async function runOperation(deps: RestDeps, compiled: CompiledRoute, variables: 
     if (out.retryAfter) res.setHeader('Retry-After', String(out.retryAfter));
     return { status: out.status, body: out.body };
   }
-  return { status: compiled.route.status ?? 200, body: compiled.route.shape(result.data ?? {}) };
+  return { status: compiled.route.status ?? 200, body: compiled.route.shape(result.data ?? {}, req) };
 }

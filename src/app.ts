@@ -21,6 +21,10 @@ import { requestId } from './platform/http/request-id';
 import { PubSub } from './platform/pubsub';
 import { Clock, systemClock } from './platform/clock';
 import { ServiceDeps } from './platform/service-deps';
+import { Payments } from './payments/payments';
+import { onDebit } from './billing/ledger.service';
+import { maybeAutoRecharge } from './billing/auto-recharge.service';
+import { handleStripeEvent, verifyStripeEvent } from './billing/stripe-webhook.service';
 import { sendRestError } from '../rest-compat/errors';
 import { openApiDocument } from '../rest-compat/openapi';
 import { restRouter } from '../rest-compat/router';
@@ -33,6 +37,7 @@ export interface GatewayDeps {
   pubSub: PubSub;
   logger: Logger;
   clock?: Clock;
+  payments?: Payments;
 }
 
 export interface Gateway {
@@ -45,7 +50,11 @@ export interface Gateway {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, prisma, pubSub, logger } = deps;
-  const services: ServiceDeps = { db: prisma, pubSub, clock: deps.clock ?? systemClock };
+  const services: ServiceDeps = { db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments };
+  // A debit that crosses a tenant's threshold starts (at most) one auto-recharge.
+  const stopAutoRecharge = onDebit((tenantId, balanceAfter) => {
+    maybeAutoRecharge(services, tenantId, balanceAfter).catch((err) => logger.error({ err, tenantId }, 'auto-recharge failed to run'));
+  });
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
@@ -85,6 +94,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  // Stripe's events: verified on the raw body, so this route comes before any JSON parser.
+  app.post('/webhooks/stripe', express.raw({ type: '*/*', limit: config.bodyLimitBytes }), async (req, res) => {
+    res.locals.routePattern = '/webhooks/stripe';
+    try {
+      const event = verifyStripeEvent(services, req.body as Buffer, req.get('stripe-signature'));
+      const outcome = await handleStripeEvent(services, event);
+      res.json({ received: true, duplicate: !outcome.handled });
+    } catch (err) {
+      sendRestError(res, err);
+    }
+  });
+
   // /v1: the REST compatibility layer.
   const v1 = express.Router();
   const openApi = openApiDocument();
@@ -122,6 +143,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         });
       }),
     async close() {
+      stopAutoRecharge();
       await apollo.stop();
       await rateLimiter.close();
     },

@@ -22,6 +22,11 @@ export interface Config {
   idempotencyTtlHours: number;
   /** Seeds a demo tenant and prints its key at start (on by default for the embedded database). */
   seedDemo: boolean;
+  /** Unset → the local Stripe-compatible server (payments/stripe-local) is started and used. */
+  stripeSecretKey?: string;
+  stripeWebhookSecret?: string;
+  topUpMinimumCents: number;
+  topUpMaximumCents: number;
 }
 
 export class ConfigError extends Error {}
@@ -60,6 +65,15 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function stripe(env: Env): Pick<Config, 'stripeSecretKey' | 'stripeWebhookSecret'> {
+  const key = env.STRIPE_SECRET_KEY || undefined;
+  const secret = env.STRIPE_WEBHOOK_SECRET || undefined;
+  if (key && !/^(sk|rk)_(test|live)_/.test(key)) throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_…, sk_live_…)');
+  if (key && !secret) throw new ConfigError('STRIPE_WEBHOOK_SECRET (whsec_…) is required with STRIPE_SECRET_KEY, to verify Stripe events');
+  if (secret && !secret.startsWith('whsec_')) throw new ConfigError('STRIPE_WEBHOOK_SECRET must start with whsec_');
+  return { stripeSecretKey: key, stripeWebhookSecret: secret };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -82,5 +96,8 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30),
     seedDemo: bool(env, 'SEED_DEMO', databaseUrl === undefined),
+    ...stripe(env),
+    topUpMinimumCents: int(env, 'TOPUP_MINIMUM_CENTS', 500, 50, 100_000_000),
+    topUpMaximumCents: int(env, 'TOPUP_MAXIMUM_CENTS', 1_000_000, 50, 100_000_000),
   };
 }

@@ -9,6 +9,7 @@ import { migrate } from './platform/db/migrator';
 import { createLogger } from './platform/http/logging';
 import { createGatewayPubSub } from './platform/pubsub';
 import { ensureDemoKey } from './tenants/demo';
+import { setUpPayments } from './payments/setup';
 
 // Starts the gateway: config → PostgreSQL (embedded when DATABASE_URL is unset) → migrations → HTTP + WebSocket.
 // SIGINT/SIGTERM drain connections and stop the embedded database, so no postgres process is left behind.
@@ -46,17 +47,21 @@ async function main() {
     cleanups.push(() => prisma.$disconnect());
     const pubSub = createGatewayPubSub(config.redisUrl);
     cleanups.push(() => pubSub.close());
-    const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger });
+    const payments = await setUpPayments(config, { dataFile: join(dataDir, 'stripe-local.json'), log: (l) => logger.debug(l) });
+    cleanups.push(() => payments.close());
+    const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments });
     cleanups.push(() => gateway.close());
     const { port } = await gateway.listen(config.port, config.host);
 
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    payments.gatewayListening(base);
     const lines = [
       'voepy gateway is running',
       `  GraphQL      ${base}/graphql   (WebSocket subscriptions on the same URL)`,
       `  Playground   ${base}/graphql   (open it in a browser)`,
       `  REST /v1     ${base}/v1        (OpenAPI: ${base}/v1/openapi.json)`,
       `  Database     ${embedded ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}`,
+      `  Payments     ${payments.local ? `local Stripe-compatible server at ${payments.local.url} (test cards: 4242 4242 4242 4242 …)` : 'Stripe'}`,
     ];
     if (config.seedDemo) {
       const key = await ensureDemoKey(prisma, join(dataDir, 'demo-api-key'));

@@ -1,6 +1,7 @@
 import { RestRoute } from '../route';
 import { apiKeyRoutes } from './api-keys';
 import { billingRoutes } from './billing';
+import { fundingRoutes } from './funding';
 
 /** Every /v1 route; the OpenAPI test checks this table and rest-compat/openapi.yaml name the same routes. */
-export const ROUTES: RestRoute[] = [...billingRoutes, ...apiKeyRoutes];
+export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...apiKeyRoutes];

@@ -10,6 +10,8 @@ export interface GatewayContext extends ServiceDeps {
   auth: AuthResult | undefined;
   /** The Prisma client, or the transaction of an idempotent request (so its side effects and its stored response commit together). */
   db: Db;
+  /** The request's idempotency key, when it has one: services derive upstream keys (Stripe's) from it. */
+  idempotencyKey?: string;
 }
 
 /** Injects the authenticated actor; raises the authentication failure where an operation needs one. */
@@ -18,8 +20,8 @@ export function CurrentActor() {
 }
 
 /** The context of one operation: the shared service dependencies, who is calling, and the database handle to use. */
-export function makeContext(base: ServiceDeps, requestId: string, auth: AuthResult | undefined, db: Db = base.db): GatewayContext {
-  return { db, pubSub: base.pubSub, clock: base.clock, requestId, auth };
+export function makeContext(base: ServiceDeps, requestId: string, auth: AuthResult | undefined, db: Db = base.db, idempotencyKey?: string): GatewayContext {
+  return { db, pubSub: base.pubSub, clock: base.clock, payments: base.payments, requestId, auth, idempotencyKey };
 }
 
 export function actorFromContext(context: GatewayContext): Actor {

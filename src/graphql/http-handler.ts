@@ -23,9 +23,11 @@ export interface GraphQLHttpDeps {
 export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
   return async (req, res) => {
     const auth = res.locals.auth as AuthResult | undefined;
-    const contextFor = (db: Db): GatewayContext => makeContext(deps.services, res.locals.requestId, auth, db);
-    const execute = (db: Db) =>
-      deps.server.executeHTTPGraphQLRequest({ httpGraphQLRequest: toApolloRequest(req), context: async () => contextFor(db) });
+    const execute = (db: Db, idempotencyKey?: string) =>
+      deps.server.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: toApolloRequest(req),
+        context: async (): Promise<GatewayContext> => makeContext(deps.services, res.locals.requestId, auth, db, idempotencyKey),
+      });
 
     try {
       const idempotency = auth?.actor ? idempotencyOf(req) : undefined;
@@ -36,7 +38,7 @@ export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
         { tenantId: auth.actor.tenantId, key: idempotency.key, operation: idempotency.operation, requestHash: idempotency.hash },
         { ttlHours: deps.idempotencyTtlHours },
         async (tx) => {
-          const response = await execute(tx);
+          const response = await execute(tx, idempotency.key);
           const text = await bodyText(response);
           const body = JSON.parse(text) as { errors?: unknown[] };
           return { status: response.status ?? 200, body, succeeded: !body.errors?.length };

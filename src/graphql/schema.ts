@@ -1,6 +1,7 @@
 import { GraphQLSchema, printSchema, lexicographicSortSchema } from 'graphql';
 import { AuthChecker, buildSchema, NonEmptyArray } from 'type-graphql';
 import { BillingResolver } from '../billing/billing.resolver';
+import { FundingResolver } from '../billing/funding.resolver';
 import { ApiKeyResolver } from '../tenants/api-key.resolver';
 import { actorOf } from '../platform/auth/authenticate';
 import { isScope, requireScope } from '../platform/auth/scopes';
@@ -8,7 +9,7 @@ import { PubSub } from '../platform/pubsub';
 import { GatewayContext } from './context';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, ApiKeyResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, ApiKeyResolver];
 
 /** `@Authorized('billing:read')` is the door check; services check the same scope again. */
 const authChecker: AuthChecker<GatewayContext> = ({ context }, scopes) => {

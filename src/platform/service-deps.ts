@@ -1,3 +1,4 @@
+import type { Payments } from '../payments/payments';
 import { Clock } from './clock';
 import { Db } from './db/client';
 import { PubSub } from './pubsub';
@@ -11,6 +12,13 @@ export interface ServiceDeps {
   db: Db;
   pubSub: PubSub;
   clock: Clock;
+  /** Card funding (Stripe). Absent in contexts that never move card money (the admin CLI's quota commands). */
+  payments?: Payments;
+}
+
+export function requirePayments(deps: ServiceDeps): Payments {
+  if (!deps.payments) throw new Error('card payments are not configured in this context');
+  return deps.payments;
 }
 
 /** The same dependencies over another database handle (a transaction). */

@@ -7,6 +7,7 @@ import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
 import { createGatewayPubSub, PubSub } from '../../src/platform/pubsub';
 import { createApiKey, createTenant } from '../../src/tenants/tenant.service';
 import { testDatabaseUrl, truncateAll } from './database';
+import { PaymentsSetup, setUpPayments } from '../../src/payments/setup';
 
 export interface TestGateway {
   url: string;
@@ -17,6 +18,8 @@ export interface TestGateway {
   databaseUrl: string;
   /** SQL statements seen by the gateway's Prisma client, for N+1 assertions. */
   statements: string[];
+  /** The local Stripe-compatible server this gateway's Stripe SDK talks to. */
+  stripe: PaymentsSetup;
   close(): Promise<void>;
 }
 
@@ -28,9 +31,11 @@ export async function startTestGateway(overrides: Partial<Config> = {}): Promise
   const statements: string[] = [];
   const prisma = createPrismaClient({ url: databaseUrl, poolSize: 10, onQuery: (sql) => statements.push(sql) });
   const pubSub = createGatewayPubSub(config.redisUrl);
-  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }) });
+  const stripe = await setUpPayments({ ...config, stripeSecretKey: undefined, stripeWebhookSecret: undefined });
+  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }), payments: stripe.payments });
   await gateway.listen(0, '127.0.0.1');
   const { port } = gateway.httpServer.address() as AddressInfo;
+  stripe.gatewayListening(`http://127.0.0.1:${port}`);
   return {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
@@ -39,8 +44,10 @@ export async function startTestGateway(overrides: Partial<Config> = {}): Promise
     gateway,
     databaseUrl,
     statements,
+    stripe,
     async close() {
       await gateway.close();
+      await stripe.close();
       await pubSub.close();
       await prisma.$disconnect();
     },

@@ -41,6 +41,14 @@ describe('local Stripe wire format and flows', () => {
     expect(pi.status).toBe(200);
     expect(pi.body.latest_charge).toMatchObject({ object: 'charge', amount: 700 });
     expect(pi.body.customer).toMatchObject({ object: 'customer', id: customer.body.id });
+    const listed = await stripe.paymentIntents.list({ customer: customer.body.id, expand: ['data.latest_charge', 'data.customer'] });
+    expect(listed.data[0].latest_charge).toMatchObject({ object: 'charge', amount: 700 });
+    expect(listed.data[0].customer).toMatchObject({ object: 'customer' });
+    const notExpandable = await raw('GET', `/v1/payment_intents/${pi.body.id}?expand[]=amount`);
+    expect(notExpandable.body.error.message).toBe('This property cannot be expanded (amount).');
+    // Older API versions named the list `payment_method_types`; still accepted.
+    const legacy = await raw('POST', '/v1/setup_intents', `customer=${customer.body.id}&payment_method_types[]=card`);
+    expect(legacy.body).toMatchObject({ payment_method_types: ['card'], automatic_payment_methods: null });
     const fetched = await raw('GET', `/v1/payment_intents/${pi.body.id}?expand%5B0%5D=payment_method`);
     expect(fetched.body.payment_method).toMatchObject({ object: 'payment_method', id: pm.body.id });
     expect(fetched.headers.get('request-id')).toMatch(/^req_/);
@@ -114,7 +122,7 @@ describe('local Stripe wire format and flows', () => {
       type: 'StripeCardError',
       code: 'card_declined',
     });
-    const setup = await stripe.setupIntents.create({ customer: customer.id, payment_method_types: ['card'] });
+    const setup = await stripe.setupIntents.create({ customer: customer.id, allowed_payment_method_types: ['card'] });
     const err = await stripe.setupIntents.confirm(setup.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: 'StripeCardError', decline_code: 'insufficient_funds' });
     expect((err as Stripe.errors.StripeCardError).setup_intent?.status).toBe('requires_payment_method');
@@ -163,8 +171,26 @@ describe('local Stripe wire format and flows', () => {
     expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('succeeded');
   });
 
+  it('lets a card that needs 3DS on setup pay off-session once set up, but not before (4000002500003155)', async () => {
+    const customer = await stripe.customers.create({ email: 'setup-sca@example.com' });
+    const unset = await stripe.paymentMethods.attach('pm_card_authenticationRequiredOnSetup', { customer: customer.id });
+    await expect(
+      stripe.paymentIntents.create({ amount: 1000, currency: 'usd', customer: customer.id, payment_method: unset.id, off_session: true, confirm: true }),
+    ).rejects.toMatchObject({ code: 'authentication_required' });
+
+    const setup = await stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_authenticationRequiredOnSetup', confirm: true, usage: 'off_session' });
+    expect(setup.status).toBe('requires_action');
+    await receiver.waitFor((e) => e.type === 'setup_intent.requires_action' && (e.data.object as Stripe.SetupIntent).id === setup.id);
+    expect(local.controls.completeAction(setup.id)).toMatchObject({ status: 'succeeded' });
+    const pmId = (await stripe.setupIntents.retrieve(setup.id)).payment_method as string;
+    const offSession = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', customer: customer.id, payment_method: pmId, off_session: true, confirm: true });
+    expect(offSession.status).toBe('succeeded');
+    const onSession = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', customer: customer.id, payment_method: pmId, confirm: true });
+    expect(onSession.status).toBe('requires_action');
+  });
+
   it('fails the 3DS step through the test control', async () => {
-    const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, payment_method_types: ['card'] });
+    const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, allowed_payment_method_types: ['card'] });
     const failed = await testControl(local, 'POST', `/_test/intents/${pi.id}/fail_action`);
     expect(failed.body).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'payment_intent_authentication_failure' } });
     const again = await testControl(local, 'POST', `/_test/intents/${pi.id}/complete_action`);

@@ -28,7 +28,7 @@ describe('local Stripe server', () => {
 
   async function customerWithCard(paymentMethod = 'pm_card_visa') {
     const customer = await stripe.customers.create({ email: 'ops@example.com', name: 'Example Voice', metadata: { tenant_id: 't_1' } });
-    const setup = await stripe.setupIntents.create({ customer: customer.id, payment_method_types: ['card'], usage: 'off_session' });
+    const setup = await stripe.setupIntents.create({ customer: customer.id, allowed_payment_method_types: ['card'], usage: 'off_session' });
     const confirmed = await stripe.setupIntents.confirm(setup.id, { payment_method: paymentMethod });
     return { customer, setup: confirmed, pmId: confirmed.payment_method as string };
   }
@@ -39,7 +39,7 @@ describe('local Stripe server', () => {
     expect(customer.id).toMatch(/^cus_/);
     expect(Number.isInteger(customer.created)).toBe(true);
 
-    const setup = await stripe.setupIntents.create({ customer: customer.id, payment_method_types: ['card'], usage: 'off_session' });
+    const setup = await stripe.setupIntents.create({ customer: customer.id, allowed_payment_method_types: ['card'], usage: 'off_session' });
     expect(setup.status).toBe('requires_payment_method');
     expect(setup.client_secret).toMatch(new RegExp(`^${setup.id}_secret_\\w+$`));
 
@@ -128,7 +128,7 @@ describe('local Stripe server', () => {
     expect(threeDs.card?.last4).toBe('3184');
     expect(pmId).not.toBe(threeDs.id);
 
-    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', customer: customer.id, payment_method: threeDs.id, confirm: true, payment_method_types: ['card'] });
+    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', customer: customer.id, payment_method: threeDs.id, confirm: true, allowed_payment_method_types: ['card'] });
     expect(pi.status).toBe('requires_action');
     expect(pi.next_action?.type).toBe('use_stripe_sdk');
     await receiver.waitFor((e) => e.type === 'payment_intent.requires_action' && (e.data.object as Stripe.PaymentIntent).id === pi.id);
@@ -164,7 +164,7 @@ describe('local Stripe server', () => {
   it('declines a card with StripeCardError and leaves the PaymentIntent awaiting a new payment method', async () => {
     const customer = await stripe.customers.create({ email: 'declined@example.com' });
     const err = await stripe.paymentIntents
-      .create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_chargeDeclined', confirm: true, payment_method_types: ['card'] })
+      .create({ amount: 2000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_chargeDeclined', confirm: true, allowed_payment_method_types: ['card'] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Stripe.errors.StripeCardError);
     const cardError = err as Stripe.errors.StripeCardError;
@@ -175,7 +175,7 @@ describe('local Stripe server', () => {
     await receiver.waitFor((e) => e.type === 'payment_intent.payment_failed' && (e.data.object as Stripe.PaymentIntent).id === pi.id);
 
     const insufficient = await stripe.paymentIntents
-      .create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclinedInsufficientFunds', confirm: true, payment_method_types: ['card'] })
+      .create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclinedInsufficientFunds', confirm: true, allowed_payment_method_types: ['card'] })
       .catch((e: unknown) => e);
     expect(insufficient).toMatchObject({ type: 'StripeCardError', decline_code: 'insufficient_funds' });
   });

@@ -8,8 +8,9 @@ import { customerRoutes } from './resources/customers';
 import { chargeRoutes } from './resources/charges';
 import { eventRoutes } from './resources/events';
 import { invoiceItemRoutes } from './resources/invoice-items';
-import { invoiceRoutes, settleInvoicesOnPayment } from './resources/invoices';
-import { paymentIntentRoutes } from './resources/payment-intents';
+import { settleInvoicesOnPayment } from './resources/invoice-collection';
+import { invoiceRoutes } from './resources/invoices';
+import { paymentIntentRoutes } from './resources/payment-intent-routes';
 import { paymentMethodRoutes } from './resources/payment-methods';
 import { refundRoutes } from './resources/refunds';
 import { setupIntentRoutes } from './resources/setup-intents';
@@ -19,7 +20,7 @@ import { Store, StoreSnapshot, toWire } from './store';
 import { Params } from './params';
 import { completeAction, testControlRoutes } from './test-controls';
 import { DeliveryRecord, DeliveryRetry, WebhookDispatcher } from './webhooks';
-import { applyExpand } from './expand';
+import { paginate } from './list';
 
 export type { DeliveryRecord, DeliveryRetry } from './webhooks';
 export type { FaultSettings } from './faults';
@@ -86,14 +87,14 @@ const API_ROUTES: readonly Route[] = [
   ...eventRoutes,
 ];
 
-/** The `stripe` SDK options that point it at a local server. */
-export function stripeClientConfig(local: Pick<LocalStripe, 'host' | 'port'>): { host: string; port: number; protocol: 'http' } {
-  return { host: local.host, port: local.port, protocol: 'http' };
+/** A server listening on every interface is reached through loopback. */
+function connectHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
 }
 
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
+/** The `stripe` SDK options that point it at a local server. */
+export function stripeClientConfig(local: Pick<LocalStripe, 'host' | 'port'>): { host: string; port: number; protocol: 'http' } {
+  return { host: connectHost(local.host), port: local.port, protocol: 'http' };
 }
 
 export async function startLocalStripe(opts: LocalStripeOptions = {}): Promise<LocalStripe> {
@@ -147,8 +148,6 @@ export async function startLocalStripe(opts: LocalStripeOptions = {}): Promise<L
     baseUrl: () => baseUrl,
     log,
   });
-  // Connections the SDK keeps alive must not hold close() up.
-  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -157,19 +156,30 @@ export async function startLocalStripe(opts: LocalStripeOptions = {}): Promise<L
     });
   });
   const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://${urlHost(host)}:${port}`;
+  const reachable = connectHost(host);
+  baseUrl = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 
   /** A context for in-process controls, as if a request without parameters had come in. */
   const internalContext = (): ApiContext => {
     const params = new Params({});
-    return { store, events, params, pathParams: {}, baseUrl, render: (record) => applyExpand(store, toWire(record), []) };
+    return {
+      store,
+      events,
+      params,
+      pathParams: {},
+      baseUrl,
+      render: (record) => toWire(record),
+      list: (items, url) => ({ ...paginate(items, params, url, toWire) }),
+    };
   };
   const controls: LocalStripeControls = {
     completeAction(intentId, passed = true) {
       const ctx = internalContext();
-      const intent = completeAction(ctx, intentId, passed);
-      dispatcher.dispatch(events.drain());
-      return ctx.render(intent);
+      try {
+        return ctx.render(completeAction(ctx, intentId, passed));
+      } finally {
+        dispatcher.dispatch(events.drain());
+      }
     },
     setFaults: (changes) => faults.set(changes),
     resetFaults: () => faults.reset(),

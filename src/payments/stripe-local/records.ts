@@ -33,7 +33,6 @@ export type SetupIntentRecord = Stripe.SetupIntent & Bookkeeping & IntentBookkee
 export type PaymentIntentRecord = Stripe.PaymentIntent &
   Bookkeeping &
   IntentBookkeeping & {
-    _offSession?: boolean;
     /** The invoice this PaymentIntent pays, so completing its 3DS step also settles the invoice. */
     _invoice?: string;
     /** The 3DS step was passed, so the next authorization of this intent doesn't ask again. */

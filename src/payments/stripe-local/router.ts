@@ -13,6 +13,8 @@ export interface ApiContext {
   readonly baseUrl: string;
   /** A record as Stripe returns it: without bookkeeping, with this request's `expand[]` applied. */
   render(record: object): Record<string, unknown>;
+  /** A page of a list endpoint (`limit`, `starting_after`, `ending_before`), `expand[]` applied as `data.…` paths. */
+  list(items: Array<{ id: string; _seq: number }>, url: string): Record<string, unknown>;
 }
 
 export type Handler = (ctx: ApiContext) => unknown;

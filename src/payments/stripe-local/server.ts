@@ -2,12 +2,14 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import { authenticate } from './auth';
 import { StripeApiError, apiError, invalidRequest, unrecognizedUrl } from './errors';
 import { EventLog } from './events';
+import { EventRecord } from './records';
 import { applyExpand } from './expand';
 import { Faults } from './faults';
 import { FormDecodeError, FormObject, decodeForm, formFromJson } from './form';
 import { invoicePage, threeDSecurePage, PageResponse } from './hosted-pages';
 import { IdempotencyStore, canonicalParams } from './idempotency';
 import { newRequestId } from './ids';
+import { paginate } from './list';
 import { Params } from './params';
 import { ApiContext, Route, Router } from './router';
 import { Store, toWire } from './store';
@@ -43,8 +45,10 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > BODY_LIMIT) {
+        // Drain the rest without keeping it, so the 413 can still be answered on this connection.
+        req.removeAllListeners('data');
+        req.resume();
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -97,11 +101,12 @@ export function createLocalStripeServer(deps: ServerDeps): Server {
       pathParams,
       baseUrl: deps.baseUrl(),
       render: (record) => applyExpand(deps.store, toWire(record), params.expand()),
+      list: (items, url) => applyExpand(deps.store, { ...paginate(items, params, url, toWire) }, params.expand()),
     };
   }
 
   /** Runs one handler: synchronous, with its events collected for delivery after the response. */
-  function run(handler: Route['handler'], ctx: ApiContext, request: { id: string; key: string | null }): { reply: Reply; emitted: ReturnType<EventLog['drain']> } {
+  function run(handler: Route['handler'], ctx: ApiContext, request: { id: string; key: string | null }): { reply: Reply; emitted: EventRecord[] } {
     deps.events.request = { id: request.id, idempotency_key: request.key };
     let reply: Reply;
     try {
@@ -118,7 +123,7 @@ export function createLocalStripeServer(deps: ServerDeps): Server {
     return { reply, emitted: deps.events.drain() };
   }
 
-  async function handleApi(req: IncomingMessage, url: URL, requestId: string, res: ServerResponse): Promise<Reply> {
+  async function handleApi(req: IncomingMessage, url: URL, requestId: string, res: ServerResponse, outbox: EventRecord[]): Promise<Reply> {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const apiKey = authenticate(req.headers.authorization, deps.secretKey);
@@ -165,22 +170,22 @@ export function createLocalStripeServer(deps: ServerDeps): Server {
       const saved = reply.status < 400 || reply.status === 402;
       idempotency.finish(apiKey, key, saved ? { status: reply.status, body: JSON.stringify(reply.body), requestId } : undefined);
     }
-    res.once('close', () => deps.dispatcher.dispatch(emitted));
+    outbox.push(...emitted);
     return reply;
   }
 
-  async function handleControls(req: IncomingMessage, url: URL, requestId: string, res: ServerResponse): Promise<Reply> {
+  async function handleControls(req: IncomingMessage, url: URL, requestId: string, outbox: EventRecord[]): Promise<Reply> {
     authenticate(req.headers.authorization, deps.secretKey);
     const method = req.method ?? 'GET';
     const match = controls.match(method, url.pathname);
     if (!match) throw unrecognizedUrl(method, url.pathname);
     const params = new Params(await requestParams(req, url, true));
     const { reply, emitted } = run(match.handler, context(params, match.pathParams), { id: requestId, key: null });
-    res.once('close', () => deps.dispatcher.dispatch(emitted));
+    outbox.push(...emitted);
     return reply;
   }
 
-  async function handlePage(req: IncomingMessage, url: URL, res: ServerResponse): Promise<PageResponse | undefined> {
+  async function handlePage(req: IncomingMessage, url: URL, outbox: EventRecord[]): Promise<PageResponse | undefined> {
     const invoice = /^\/i\/([A-Za-z0-9]+)(\/pdf)?\/?$/.exec(url.pathname);
     if (invoice && req.method === 'GET') {
       return invoicePage(context(new Params({}), {}), invoice[1], Boolean(invoice[2]));
@@ -193,8 +198,7 @@ export function createLocalStripeServer(deps: ServerDeps): Server {
       const ctx = context(params, {});
       deps.events.request = null;
       const page = threeDSecurePage(ctx, challenge[1], req.method, secret, outcome);
-      const emitted = deps.events.drain();
-      res.once('close', () => deps.dispatcher.dispatch(emitted));
+      outbox.push(...deps.events.drain());
       return page;
     }
     return undefined;
@@ -205,16 +209,19 @@ export function createLocalStripeServer(deps: ServerDeps): Server {
     const url = new URL(req.url ?? '/', 'http://local');
     const requestId = newRequestId();
     res.setHeader('Request-Id', requestId);
+    // Events of this call; webhook delivery starts only once the response has been written.
+    const outbox: EventRecord[] = [];
     let reply: Reply;
     try {
-      const page = await handlePage(req, url, res);
+      const page = await handlePage(req, url, outbox);
       if (page) {
         res.writeHead(page.status, page.headers).end(page.body);
+        deps.dispatcher.dispatch(outbox);
         deps.log(`local-stripe: ${req.method} ${url.pathname} ${page.status}`);
         return;
       }
-      if (url.pathname.startsWith('/_test/')) reply = await handleControls(req, url, requestId, res);
-      else if (url.pathname.startsWith('/v1/')) reply = await handleApi(req, url, requestId, res);
+      if (url.pathname.startsWith('/_test/')) reply = await handleControls(req, url, requestId, outbox);
+      else if (url.pathname.startsWith('/v1/')) reply = await handleApi(req, url, requestId, res, outbox);
       else throw unrecognizedUrl(req.method ?? 'GET', url.pathname);
     } catch (err) {
       if (err instanceof StripeApiError) reply = errorReply(err);
@@ -234,6 +241,7 @@ export function createLocalStripeServer(deps: ServerDeps): Server {
       ...reply.headers,
     });
     res.end(body);
+    deps.dispatcher.dispatch(outbox);
     deps.log(`local-stripe: ${req.method} ${url.pathname} ${reply.status} ${Date.now() - started}ms ${requestId}`);
   }
 

@@ -63,6 +63,8 @@ export const ERROR_STATUS = {
   actual_amount_exceeds_frozen_amount: 409,
   transaction_conflict: 409,
   customer_scope_mismatch: 409,
+  // Beyond the reference: a card payment the issuer refused (Stripe's card_error); the message says why.
+  card_declined: 402,
   // GraphQL only: operations refused before execution by the query limits.
   query_too_deep: 400,
   query_too_complex: 400,

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { invalidRequest } from '../errors';
 import { previousAttributes } from '../events';
 import { newId, randomToken, unixNow } from '../ids';
-import { createdFilter, paginate } from '../list';
+import { createdFilter } from '../list';
 import { processingFee } from '../money';
 import { BalanceTransactionRecord, ChargeRecord, PaymentIntentRecord, PaymentMethodRecord, idOf } from '../records';
 import { ApiContext, Route } from '../router';
@@ -200,7 +200,7 @@ export const chargeRoutes: Route[] = [
       const items = ctx.store
         .all('charges')
         .filter((c) => (customer === undefined || c.customer === customer) && (paymentIntent === undefined || c.payment_intent === paymentIntent) && created(c.created));
-      return paginate(items, ctx.params, '/v1/charges', (c) => ctx.render(c));
+      return ctx.list(items, '/v1/charges');
     },
   },
   {
@@ -222,7 +222,7 @@ export const chargeRoutes: Route[] = [
       const items = ctx.store
         .all('balance_transactions')
         .filter((t) => (source === undefined || t.source === source) && (type === undefined || t.type === type) && created(t.created));
-      return paginate(items, ctx.params, '/v1/balance_transactions', (t) => ctx.render(t));
+      return ctx.list(items, '/v1/balance_transactions');
     },
   },
 ];

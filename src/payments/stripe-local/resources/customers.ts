@@ -1,7 +1,7 @@
 import { invalidRequest } from '../errors';
 import { previousAttributes } from '../events';
 import { newId, randomToken, unixNow } from '../ids';
-import { createdFilter, paginate } from '../list';
+import { createdFilter } from '../list';
 import { addressFrom, liveCustomer } from '../lookups';
 import { Params } from '../params';
 import { CustomerRecord } from '../records';
@@ -183,7 +183,7 @@ export const customerRoutes: Route[] = [
       const items = ctx.store
         .all('customers')
         .filter((c) => !c._deleted && (email === undefined || c.email === email) && created(c.created));
-      return paginate(items, ctx.params, '/v1/customers', (c) => ctx.render(c));
+      return ctx.list(items, '/v1/customers');
     },
   },
 ];

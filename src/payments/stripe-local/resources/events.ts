@@ -1,5 +1,5 @@
 import { invalidRequest } from '../errors';
-import { createdFilter, paginate } from '../list';
+import { createdFilter } from '../list';
 import { Route } from '../router';
 
 /** `type=payment_intent.*` style wildcards, as Stripe's events list accepts. */
@@ -41,7 +41,7 @@ export const eventRoutes: Route[] = [
             (delivered === undefined || (evt.pending_webhooks === 0) === delivered) &&
             created(evt.created),
         );
-      return paginate(items, params, '/v1/events', (evt) => ctx.render(evt));
+      return ctx.list(items, '/v1/events');
     },
   },
 ];

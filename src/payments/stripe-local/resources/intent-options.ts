@@ -10,36 +10,64 @@ import { PaymentIntentRecord, SetupIntentRecord } from '../records';
  */
 export interface MethodTypes {
   automatic: Stripe.PaymentIntent.AutomaticPaymentMethods | null;
+  /** The caller asked for automatic payment methods itself (only then is a return_url required). */
   explicit: boolean;
+  /** `allowed_payment_method_types` as requested, or null. */
+  allowed: string[] | null;
+  /** What can actually be used, as Stripe reports in `payment_method_types`: here, cards. */
   types: string[];
 }
 
+/**
+ * The SDK's API version takes `allowed_payment_method_types` (Stripe keeps the compatible ones); older versions took
+ * `payment_method_types`, where an unsupported type is an error. Both are accepted.
+ */
 export function methodTypesFrom(params: Params): MethodTypes {
   const apm = params.object('automatic_payment_methods')?.allow(['enabled', 'allow_redirects']);
-  const types = params.strings('payment_method_types');
-  if (apm && types) {
+  const allowed = params.strings('allowed_payment_method_types');
+  const legacy = params.strings('payment_method_types');
+  if (allowed && legacy) {
+    throw invalidRequest('You may only specify one of these parameters: allowed_payment_method_types, payment_method_types.', {
+      param: 'payment_method_types',
+      code: 'parameters_exclusive',
+    });
+  }
+  if (apm && legacy) {
     throw invalidRequest('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', {
       param: 'automatic_payment_methods',
       code: 'parameters_exclusive',
     });
   }
-  if (types) {
-    const unsupported = types.find((t) => t !== 'card');
+  const automatic = apm ? automaticFrom(apm) : null;
+  if (legacy) {
+    const unsupported = legacy.find((t) => t !== 'card');
     if (unsupported !== undefined) {
       throw invalidRequest(`The payment method type provided: ${unsupported} is invalid. The local Stripe server only supports card.`, {
         param: 'payment_method_types',
       });
     }
-    return { automatic: null, explicit: false, types: types.length > 0 ? types : ['card'] };
+    return { automatic: null, explicit: false, allowed: null, types: ['card'] };
   }
-  if (apm) {
-    const enabled = apm.boolean('enabled');
-    if (enabled === undefined) throw invalidRequest('Missing required param: automatic_payment_methods[enabled].', { param: 'automatic_payment_methods[enabled]', code: 'parameter_missing' });
-    const allowRedirects = apm.oneOf('allow_redirects', ['always', 'never']) ?? 'always';
-    return { automatic: enabled ? { allow_redirects: allowRedirects, enabled } : null, explicit: enabled, types: ['card'] };
+  if (allowed) {
+    if (!allowed.includes('card')) {
+      throw invalidRequest(`None of the allowed payment method types (${allowed.join(', ')}) can be used here: the local Stripe server only supports card.`, {
+        param: 'allowed_payment_method_types',
+      });
+    }
+    // A card-only list leaves nothing to redirect to, so no return_url is needed even with automatic methods on.
+    return { automatic, explicit: false, allowed, types: ['card'] };
   }
+  if (apm) return { automatic, explicit: Boolean(automatic?.enabled), allowed: null, types: ['card'] };
   // Stripe's default since 2023-08-16: the methods enabled in the Dashboard, which here is cards only.
-  return { automatic: { allow_redirects: 'always', enabled: true }, explicit: false, types: ['card'] };
+  return { automatic: { allow_redirects: 'always', enabled: true }, explicit: false, allowed: null, types: ['card'] };
+}
+
+function automaticFrom(apm: Params): Stripe.PaymentIntent.AutomaticPaymentMethods | null {
+  const enabled = apm.boolean('enabled');
+  if (enabled === undefined) {
+    throw invalidRequest('Missing required param: automatic_payment_methods[enabled].', { param: 'automatic_payment_methods[enabled]', code: 'parameter_missing' });
+  }
+  return enabled ? { allow_redirects: apm.oneOf('allow_redirects', ['always', 'never']) ?? 'always', enabled } : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { invalidRequest } from '../errors';
 import { previousAttributes } from '../events';
 import { newId, unixNow } from '../ids';
-import { createdFilter, paginate } from '../list';
+import { createdFilter } from '../list';
 import { liveCustomer } from '../lookups';
 import { currencyParam } from '../money';
 import { Params } from '../params';
@@ -181,7 +181,7 @@ export const invoiceItemRoutes: Route[] = [
             (pending === undefined || (item.invoice === null) === pending) &&
             created(item.date),
         );
-      return paginate(items, ctx.params, '/v1/invoiceitems', (item) => ctx.render(item));
+      return ctx.list(items, '/v1/invoiceitems');
     },
   },
 ];

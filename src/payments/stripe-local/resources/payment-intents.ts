@@ -1,108 +1,22 @@
 import { AUTHENTICATION_REQUIRED, authorize } from '../card-network';
 import { StripeApiError, cardError, invalidRequest, unexpectedState } from '../errors';
 import { clientSecret, newId, unixNow } from '../ids';
-import { createdFilter, paginate } from '../list';
 import { liveCustomer } from '../lookups';
-import { chargeAmountParam, currencyParam } from '../money';
-import { Params } from '../params';
 import { PaymentIntentRecord, PaymentMethodRecord, idOf } from '../records';
-import { ApiContext, Route } from '../router';
+import { ApiContext } from '../router';
 import { toWire } from '../store';
 import { recordCharge } from './charges';
-import { CARD_OPTIONS_PI, methodTypesFrom, requireReturnUrl, threeDSecureAction } from './intent-options';
-import { assertReusable, attachPaymentMethod, createPaymentMethodFrom, resolvePaymentMethod } from './payment-methods';
+import { CARD_OPTIONS_PI, requireReturnUrl, threeDSecureAction } from './intent-options';
+import { assertReusable, attachPaymentMethod } from './payment-methods';
 
-/** Real Stripe parameters; the ones not modelled are accepted and ignored rather than refused. */
-const CONFIRM_PARAMS = [
-  'payment_method',
-  'payment_method_data',
-  'payment_method_options',
-  'payment_method_types',
-  'return_url',
-  'off_session',
-  'setup_future_usage',
-  'receipt_email',
-  'mandate',
-  'mandate_data',
-  'error_on_requires_action',
-  'use_stripe_sdk',
-  'capture_method',
-  'shipping',
-  'confirmation_token',
-  'radar_options',
-  'client_secret',
-  'excluded_payment_method_types',
-  'hooks',
-  'amount_details',
-  'payment_details',
-];
-const CREATE_PARAMS = [
-  ...CONFIRM_PARAMS,
-  'amount',
-  'currency',
-  'customer',
-  'customer_account',
-  'confirm',
-  'metadata',
-  'description',
-  'automatic_payment_methods',
-  'statement_descriptor',
-  'statement_descriptor_suffix',
-  'confirmation_method',
-  'application_fee_amount',
-  'on_behalf_of',
-  'transfer_data',
-  'transfer_group',
-  'payment_method_configuration',
-];
-const UPDATE_PARAMS = [
-  'amount',
-  'currency',
-  'customer',
-  'description',
-  'metadata',
-  'payment_method',
-  'payment_method_data',
-  'payment_method_options',
-  'payment_method_types',
-  'receipt_email',
-  'setup_future_usage',
-  'shipping',
-  'statement_descriptor',
-  'statement_descriptor_suffix',
-  'capture_method',
-  'excluded_payment_method_types',
-  'application_fee_amount',
-  'transfer_data',
-  'transfer_group',
-  'hooks',
-  'amount_details',
-  'payment_details',
-];
-
+/**
+ * The PaymentIntent state machine: a payment attempt against the simulated issuer ends in `succeeded`,
+ * `requires_action` (3DS, on-session) or a decline that leaves the intent in `requires_payment_method`.
+ */
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
-const CANCELABLE = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
-
-/** `off_session=true`, or Stripe's `one_off` / `recurring`. */
-function offSessionParam(params: Params): boolean | undefined {
-  const raw = params.raw.off_session;
-  if (raw === undefined) return undefined;
-  if (raw === 'one_off' || raw === 'recurring') return true;
-  return params.boolean('off_session');
-}
-
-function paymentMethodParam(ctx: ApiContext, params: Params): PaymentMethodRecord | undefined {
-  const id = params.string('payment_method');
-  const data = params.object('payment_method_data');
-  if (id !== undefined && data) {
-    throw invalidRequest('You may only specify one of these parameters: payment_method, payment_method_data.', { param: 'payment_method_data', code: 'parameters_exclusive' });
-  }
-  if (data) return createPaymentMethodFrom(ctx, data.allow(['type', 'card', 'billing_details', 'metadata', 'allow_redisplay']));
-  return id !== undefined ? resolvePaymentMethod(ctx, id, 'payment_method') : undefined;
-}
 
 /** A PaymentMethod saved to a customer may only pay for that customer. */
-function assertUsableFor(pi: PaymentIntentRecord, pm: PaymentMethodRecord): void {
+export function assertUsableFor(pi: PaymentIntentRecord, pm: PaymentMethodRecord): void {
   const customer = idOf(pi.customer);
   if (pm.customer && !customer) {
     throw invalidRequest(
@@ -210,7 +124,6 @@ export function confirmPaymentIntent(
   if (opts.receiptEmail !== undefined) pi.receipt_email = opts.receiptEmail;
   pi.payment_method = pm.id;
   pi._returnUrl = returnUrl;
-  pi._offSession = offSession;
   const check = authorize(pm, 'payment', { offSession, authenticated: pi._authenticated });
   if (check.outcome === 'approved') {
     succeed(ctx, pi, pm);
@@ -310,148 +223,3 @@ export function newPaymentIntent(
   return pi;
 }
 
-function createPaymentIntent(ctx: ApiContext): PaymentIntentRecord {
-  const params = ctx.params.allow(CREATE_PARAMS);
-  const currency = currencyParam(params, { required: true })!;
-  const amount = chargeAmountParam(params, currency);
-  const customerId = params.string('customer');
-  const customer = customerId !== undefined ? liveCustomer(ctx.store, customerId) : undefined;
-  const confirm = params.boolean('confirm') ?? false;
-  const offSession = offSessionParam(params);
-  if (offSession !== undefined && !confirm) {
-    throw invalidRequest('You can only pass `off_session` when `confirm` is set to `true`.', { param: 'off_session' });
-  }
-  const returnUrl = params.string('return_url');
-  if (returnUrl !== undefined && !confirm) {
-    throw invalidRequest('You can only pass `return_url` when `confirm` is set to `true`.', { param: 'return_url' });
-  }
-  const methods = methodTypesFrom(params);
-  if (params.oneOf('capture_method', ['automatic', 'automatic_async', 'manual']) === 'manual') {
-    throw invalidRequest('capture_method=manual is not supported by the local Stripe server.', { param: 'capture_method' });
-  }
-  const setupFutureUsage = params.oneOf('setup_future_usage', ['on_session', 'off_session']);
-  if (setupFutureUsage && !customer) {
-    throw invalidRequest('You cannot set setup_future_usage without a customer.', { param: 'setup_future_usage' });
-  }
-  const metadata = params.metadata();
-  const description = params.string('description', { maxLength: 1000 });
-  const pm = paymentMethodParam(ctx, params);
-
-  const pi = newPaymentIntent(ctx, { amount, currency, customer: customer?.id ?? null, pm, description, metadata });
-  pi.automatic_payment_methods = methods.automatic;
-  pi._automaticExplicit = methods.explicit;
-  pi.payment_method_types = methods.types;
-  pi.payment_method_configuration_details = methods.automatic ? { id: 'pmc_local_cards', parent: null } : null;
-  pi.setup_future_usage = setupFutureUsage ?? null;
-  pi.receipt_email = params.string('receipt_email') ?? null;
-  pi.statement_descriptor = params.string('statement_descriptor', { maxLength: 22 }) ?? null;
-  pi.statement_descriptor_suffix = params.string('statement_descriptor_suffix', { maxLength: 22 }) ?? null;
-  pi.confirmation_method = params.oneOf('confirmation_method', ['automatic', 'manual']) ?? 'automatic';
-  if (pm) assertUsableFor(pi, pm);
-  ctx.store.insert('payment_intents', pi);
-  ctx.events.emit('payment_intent.created', pi);
-  if (confirm) {
-    confirmPaymentIntent(ctx, pi, { offSession, returnUrl, errorOnRequiresAction: params.boolean('error_on_requires_action') });
-  }
-  return pi;
-}
-
-function updatePaymentIntent(ctx: ApiContext): PaymentIntentRecord {
-  const params = ctx.params.allow(UPDATE_PARAMS);
-  const pi = ctx.store.get('payment_intents', ctx.pathParams.id);
-  const onlyAnnotations = Object.keys(params.raw).every((k) => ['metadata', 'description', 'receipt_email', 'shipping', 'expand'].includes(k));
-  if ((pi.status === 'succeeded' || pi.status === 'canceled') && !onlyAnnotations) {
-    throw unexpectedState(`You cannot update this PaymentIntent because it has a status of ${pi.status}.`, 'payment_intent_unexpected_state');
-  }
-  const draft = structuredClone(pi);
-  const currency = currencyParam(params) ?? draft.currency;
-  if (params.has('amount')) draft.amount = chargeAmountParam(params, currency);
-  draft.currency = currency;
-  const customerId = params.string('customer');
-  if (customerId !== undefined) draft.customer = liveCustomer(ctx.store, customerId).id;
-  const description = params.nullableString('description', { maxLength: 1000 });
-  if (description !== undefined) draft.description = description;
-  const receiptEmail = params.nullableString('receipt_email');
-  if (receiptEmail !== undefined) draft.receipt_email = receiptEmail;
-  draft.metadata = params.metadata(draft.metadata) ?? draft.metadata;
-  const sfu = params.oneOf('setup_future_usage', ['on_session', 'off_session']);
-  if (sfu !== undefined) draft.setup_future_usage = sfu;
-  const pm = paymentMethodParam(ctx, params);
-  if (pm) {
-    assertUsableFor(draft, pm);
-    draft.payment_method = pm.id;
-  }
-  // Changing what would be charged invalidates a pending confirmation.
-  if ((pm || params.has('amount') || params.has('currency')) && draft.payment_method && draft.status !== 'succeeded') {
-    draft.status = 'requires_confirmation';
-    draft.next_action = null;
-  }
-  Object.assign(pi, draft);
-  ctx.store.touch();
-  return pi;
-}
-
-function cancelPaymentIntent(ctx: ApiContext): PaymentIntentRecord {
-  const params = ctx.params.allow(['cancellation_reason']);
-  const pi = ctx.store.get('payment_intents', ctx.pathParams.id);
-  const reason = params.oneOf('cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']);
-  if (!CANCELABLE.includes(pi.status)) {
-    throw unexpectedState(
-      `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE.join(', ')}.`,
-      'payment_intent_unexpected_state',
-    );
-  }
-  if (pi._invoice) {
-    throw unexpectedState('You cannot cancel this PaymentIntent because it was created by an invoice. Void the invoice instead.', 'payment_intent_unexpected_state');
-  }
-  pi.status = 'canceled';
-  pi.canceled_at = unixNow();
-  pi.cancellation_reason = reason ?? null;
-  pi.next_action = null;
-  ctx.store.touch();
-  ctx.events.emit('payment_intent.canceled', pi);
-  return pi;
-}
-
-export const paymentIntentRoutes: Route[] = [
-  { method: 'POST', path: '/v1/payment_intents', handler: (ctx) => ctx.render(createPaymentIntent(ctx)) },
-  {
-    method: 'GET',
-    path: '/v1/payment_intents/:id',
-    handler: (ctx) => {
-      ctx.params.allow(['client_secret']);
-      return ctx.render(ctx.store.get('payment_intents', ctx.pathParams.id));
-    },
-  },
-  { method: 'POST', path: '/v1/payment_intents/:id', handler: (ctx) => ctx.render(updatePaymentIntent(ctx)) },
-  {
-    method: 'POST',
-    path: '/v1/payment_intents/:id/confirm',
-    handler: (ctx) => {
-      const params = ctx.params.allow(CONFIRM_PARAMS);
-      const pi = ctx.store.get('payment_intents', ctx.pathParams.id);
-      return ctx.render(
-        confirmPaymentIntent(ctx, pi, {
-          setupFutureUsage: params.oneOf('setup_future_usage', ['on_session', 'off_session']),
-          receiptEmail: params.string('receipt_email'),
-          pm: paymentMethodParam(ctx, params),
-          offSession: offSessionParam(params),
-          returnUrl: params.string('return_url'),
-          errorOnRequiresAction: params.boolean('error_on_requires_action'),
-        }),
-      );
-    },
-  },
-  { method: 'POST', path: '/v1/payment_intents/:id/cancel', handler: (ctx) => ctx.render(cancelPaymentIntent(ctx)) },
-  {
-    method: 'GET',
-    path: '/v1/payment_intents',
-    handler: (ctx) => {
-      ctx.params.allow(['customer', 'customer_account', 'created', 'limit', 'starting_after', 'ending_before']);
-      const customer = ctx.params.string('customer');
-      const created = createdFilter(ctx.params);
-      const items = ctx.store.all('payment_intents').filter((pi) => (customer === undefined || pi.customer === customer) && created(pi.created));
-      return paginate(items, ctx.params, '/v1/payment_intents', (pi) => ctx.render(pi));
-    },
-  },
-];

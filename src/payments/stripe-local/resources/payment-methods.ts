@@ -4,7 +4,6 @@ import { authorize } from '../card-network';
 import { cardError, invalidRequest, resourceMissing } from '../errors';
 import { previousAttributes } from '../events';
 import { newId, unixNow } from '../ids';
-import { paginate } from '../list';
 import { addressFrom, liveCustomer } from '../lookups';
 import { Params } from '../params';
 import { CustomerRecord, PaymentMethodRecord } from '../records';
@@ -129,6 +128,17 @@ export function resolvePaymentMethod(ctx: ApiContext, id: string, param: string)
   return ctx.store.get('payment_methods', id, param);
 }
 
+/** `payment_method` (an id or a test id) or inline `payment_method_data`, as intents accept either. */
+export function paymentMethodFromParams(ctx: ApiContext, params: Params): PaymentMethodRecord | undefined {
+  const id = params.string('payment_method');
+  const data = params.object('payment_method_data');
+  if (id !== undefined && data) {
+    throw invalidRequest('You may only specify one of these parameters: payment_method, payment_method_data.', { param: 'payment_method_data', code: 'parameters_exclusive' });
+  }
+  if (data) return createPaymentMethodFrom(ctx, data.allow(['type', 'card', 'billing_details', 'metadata', 'allow_redisplay']));
+  return id !== undefined ? resolvePaymentMethod(ctx, id, 'payment_method') : undefined;
+}
+
 const REUSE_MESSAGE =
   'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, shared with a connected account without Customer attachment, or was detached from a Customer. It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.';
 
@@ -178,7 +188,7 @@ function listFor(ctx: ApiContext, customerId: string | undefined, url: string) {
   const items = ctx.store
     .all('payment_methods')
     .filter((pm) => (customerId === undefined || pm.customer === customerId) && (type === undefined || pm.type === type));
-  return paginate(items, ctx.params, url, (pm) => ctx.render(pm));
+  return ctx.list(items, url);
 }
 
 export const paymentMethodRoutes: Route[] = [

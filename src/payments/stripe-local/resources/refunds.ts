@@ -1,7 +1,7 @@
 import { invalidRequest } from '../errors';
 import { previousAttributes } from '../events';
 import { newId, randomToken, unixNow } from '../ids';
-import { createdFilter, paginate } from '../list';
+import { createdFilter } from '../list';
 import { formatAmount } from '../money';
 import { ChargeRecord, RefundRecord, idOf } from '../records';
 import { ApiContext, Route } from '../router';
@@ -124,7 +124,7 @@ export const refundRoutes: Route[] = [
       const items = ctx.store
         .all('refunds')
         .filter((r) => (charge === undefined || r.charge === charge) && (pi === undefined || r.payment_intent === pi) && created(r.created));
-      return paginate(items, ctx.params, '/v1/refunds', (r) => ctx.render(r));
+      return ctx.list(items, '/v1/refunds');
     },
   },
 ];

@@ -2,16 +2,16 @@ import type Stripe from 'stripe';
 import { authorize } from '../card-network';
 import { cardError, invalidRequest, unexpectedState } from '../errors';
 import { clientSecret, newId, unixNow } from '../ids';
-import { createdFilter, paginate } from '../list';
+import { createdFilter } from '../list';
 import { liveCustomer } from '../lookups';
-import { Params } from '../params';
 import { PaymentMethodRecord, SetupIntentRecord, idOf } from '../records';
 import { ApiContext, Route } from '../router';
 import { toWire } from '../store';
 import { methodTypesFrom, requireReturnUrl, threeDSecureAction } from './intent-options';
-import { assertReusable, attachPaymentMethod, createPaymentMethodFrom, resolvePaymentMethod } from './payment-methods';
+import { assertReusable, attachPaymentMethod, paymentMethodFromParams } from './payment-methods';
 
 const CONFIRM_PARAMS = [
+  'allowed_payment_method_types',
   'payment_method',
   'payment_method_data',
   'payment_method_options',
@@ -39,6 +39,7 @@ const CREATE_PARAMS = [
   'excluded_payment_method_types',
 ];
 const UPDATE_PARAMS = [
+  'allowed_payment_method_types',
   'customer',
   'customer_account',
   'description',
@@ -57,16 +58,6 @@ const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requir
 const CARD_OPTIONS: Stripe.SetupIntent.PaymentMethodOptions = {
   card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' },
 };
-
-function paymentMethodParam(ctx: ApiContext, params: Params): PaymentMethodRecord | undefined {
-  const id = params.string('payment_method');
-  const data = params.object('payment_method_data');
-  if (id !== undefined && data) {
-    throw invalidRequest('You may only specify one of these parameters: payment_method, payment_method_data.', { param: 'payment_method_data', code: 'parameters_exclusive' });
-  }
-  if (data) return createPaymentMethodFrom(ctx, data.allow(['type', 'card', 'billing_details', 'metadata', 'allow_redisplay']));
-  return id !== undefined ? resolvePaymentMethod(ctx, id, 'payment_method') : undefined;
-}
 
 function assertUsableFor(si: SetupIntentRecord, pm: PaymentMethodRecord): void {
   const customer = idOf(si.customer);
@@ -89,7 +80,7 @@ function succeed(ctx: ApiContext, si: SetupIntentRecord, pm: PaymentMethodRecord
   ctx.events.emit('setup_intent.succeeded', si);
 }
 
-function failSetup(ctx: ApiContext, si: SetupIntentRecord, pm: PaymentMethodRecord, error: Stripe.SetupIntent.LastSetupError): void {
+function failSetup(ctx: ApiContext, si: SetupIntentRecord, error: Stripe.SetupIntent.LastSetupError): void {
   si.status = 'requires_payment_method';
   si.payment_method = null;
   si.next_action = null;
@@ -129,7 +120,7 @@ export function confirmSetupIntent(
   if (check.outcome === 'approved') {
     succeed(ctx, si, pm);
   } else if (check.outcome === 'declined') {
-    failSetup(ctx, si, pm, {
+    failSetup(ctx, si, {
       code: check.code,
       decline_code: check.declineCode,
       doc_url: `https://stripe.com/docs/error-codes/${check.code.replace(/_/g, '-')}`,
@@ -162,7 +153,7 @@ export function completeSetupIntentAction(ctx: ApiContext, si: SetupIntentRecord
   if (passed) {
     succeed(ctx, si, pm);
   } else {
-    failSetup(ctx, si, pm, {
+    failSetup(ctx, si, {
       code: 'setup_intent_authentication_failure',
       doc_url: 'https://stripe.com/docs/error-codes/setup-intent-authentication-failure',
       message: 'The latest attempt to set up the payment method has failed because authentication failed.',
@@ -186,12 +177,12 @@ function createSetupIntent(ctx: ApiContext): SetupIntentRecord {
   const usage = params.oneOf('usage', ['on_session', 'off_session']) ?? 'off_session';
   const metadata = params.metadata();
   const description = params.string('description', { maxLength: 1000 });
-  const pm = paymentMethodParam(ctx, params);
+  const pm = paymentMethodFromParams(ctx, params);
   const id = newId('seti');
   const si: SetupIntentRecord = {
     id,
     object: 'setup_intent',
-    allowed_payment_method_types: null,
+    allowed_payment_method_types: methods.allowed,
     application: null,
     automatic_payment_methods: methods.automatic,
     cancellation_reason: null,
@@ -238,7 +229,12 @@ function updateSetupIntent(ctx: ApiContext): SetupIntentRecord {
   const description = params.nullableString('description', { maxLength: 1000 });
   if (description !== undefined) draft.description = description;
   draft.metadata = params.metadata(draft.metadata ?? {}) ?? draft.metadata;
-  const pm = paymentMethodParam(ctx, params);
+  if (params.has('allowed_payment_method_types') || params.has('payment_method_types')) {
+    const methods = methodTypesFrom(params);
+    draft.allowed_payment_method_types = methods.allowed;
+    draft.payment_method_types = methods.types;
+  }
+  const pm = paymentMethodFromParams(ctx, params);
   if (pm) {
     assertUsableFor(draft, pm);
     draft.payment_method = pm.id;
@@ -267,7 +263,7 @@ export const setupIntentRoutes: Route[] = [
     handler: (ctx) => {
       const params = ctx.params.allow(CONFIRM_PARAMS);
       const si = ctx.store.get('setup_intents', ctx.pathParams.id);
-      return ctx.render(confirmSetupIntent(ctx, si, { pm: paymentMethodParam(ctx, params), returnUrl: params.string('return_url') }));
+      return ctx.render(confirmSetupIntent(ctx, si, { pm: paymentMethodFromParams(ctx, params), returnUrl: params.string('return_url') }));
     },
   },
   {
@@ -302,7 +298,7 @@ export const setupIntentRoutes: Route[] = [
       const items = ctx.store
         .all('setup_intents')
         .filter((si) => (customer === undefined || si.customer === customer) && (pm === undefined || si.payment_method === pm) && created(si.created));
-      return paginate(items, ctx.params, '/v1/setup_intents', (si) => ctx.render(si));
+      return ctx.list(items, '/v1/setup_intents');
     },
   },
 ];
