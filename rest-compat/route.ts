@@ -22,6 +22,8 @@ export interface RestRoute {
   shape: (data: Record<string, unknown>, req: Request) => unknown;
   /** Success status; 200 unless said. */
   status?: number;
+  /** A null root field answers 404 not_found with this message (REST has no "null" resource). */
+  nullIsNotFound?: string;
 }
 
 export function snakeCase(key: string): string {

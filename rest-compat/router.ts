@@ -5,6 +5,7 @@ import { Db, PrismaClient } from '../src/platform/db/client';
 import { requestHash, runIdempotent, validateIdempotencyKey, IdempotentResponse } from '../src/platform/idempotency';
 import { ServiceDeps } from '../src/platform/service-deps';
 import { makeContext } from '../src/graphql/context';
+import { ApiError } from '../src/platform/errors';
 import { bodyToInput } from './body';
 import { restError, sendRestError } from './errors';
 import { RestRoute } from './route';
@@ -101,5 +102,10 @@ async function runOperation(
     if (out.retryAfter) res.setHeader('Retry-After', String(out.retryAfter));
     return { status: out.status, body: out.body };
   }
-  return { status: compiled.route.status ?? 200, body: compiled.route.shape(result.data ?? {}, req) };
+  const data = result.data ?? {};
+  if (compiled.route.nullIsNotFound && Object.values(data).every((v) => v === null)) {
+    const out = restError(new ApiError('not_found', compiled.route.nullIsNotFound), res.locals.requestId);
+    return { status: out.status, body: out.body };
+  }
+  return { status: compiled.route.status ?? 200, body: compiled.route.shape(data, req) };
 }

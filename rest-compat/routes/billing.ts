@@ -1,5 +1,7 @@
 import { queryInstant, queryInt, queryString, restList, RestRoute, toSnake } from '../route';
 
+const SUBSCRIPTION_FIELDS = 'id planSlug status currentPeriodStart currentPeriodEnd cancelAtPeriodEnd createdAt canceledAt';
+
 export const billingRoutes: RestRoute[] = [
   {
     method: 'GET',
@@ -12,8 +14,56 @@ export const billingRoutes: RestRoute[] = [
     method: 'GET',
     path: '/quota',
     summary: 'The tenant’s spend and traffic limits',
-    document: `query Quota { quota { dailySpendCapCents concurrentCallCap countriesAllowed countriesBlocked prefixesBlocked allowCallerIdForwarding } }`,
+    document: `query Quota {
+      quota {
+        dailySpendCapCents concurrentCallCap countriesAllowed countriesBlocked prefixesBlocked allowCallerIdForwarding
+        autoRecharge { enabled thresholdCents amountCents paymentMethodId failedAt failureReason }
+      }
+    }`,
     shape: (data) => toSnake(data.quota),
+  },
+  {
+    method: 'GET',
+    path: '/billing/plans',
+    summary: 'The public plans',
+    document: 'query Plans { plans { slug name monthlyFeeCents includedMinutes markupPercentBps lineItems { kind unitAmountCents unitLabel isMetered } } }',
+    shape: (data) => toSnake(data.plans),
+  },
+  {
+    method: 'GET',
+    path: '/billing/subscription',
+    summary: 'The active subscription',
+    document: `query Subscription { subscription { ${SUBSCRIPTION_FIELDS} } }`,
+    shape: (data) => toSnake(data.subscription),
+    nullIsNotFound: 'There is no active subscription',
+  },
+  {
+    method: 'POST',
+    path: '/billing/subscription',
+    summary: 'Attach a plan; its monthly fee is debited when the period starts',
+    document: `mutation Subscribe($input: SubscribeInput!) { subscribeToPlan(input: $input) { ${SUBSCRIPTION_FIELDS} } }`,
+    bodyInput: 'SubscribeInput',
+    shape: (data) => toSnake(data.subscribeToPlan),
+  },
+  {
+    method: 'DELETE',
+    path: '/billing/subscription',
+    summary: 'Cancel the subscription at the end of its current period',
+    document: `mutation CancelSubscription { cancelSubscription { ${SUBSCRIPTION_FIELDS} } }`,
+    shape: (data) => toSnake(data.cancelSubscription),
+  },
+  {
+    method: 'GET',
+    path: '/billing/payments',
+    summary: 'Payment history, newest first, cursor-paginated',
+    document: `query Payments($status: PaymentStatus, $first: Int, $after: String) {
+      payments(status: $status, first: $first, after: $after) {
+        nodes { id amountCents amountRefundedCents currency status stripePaymentIntentId createdAt }
+        pageInfo { hasNextPage endCursor }
+      }
+    }`,
+    variables: (req) => ({ status: queryString(req, 'status'), first: queryInt(req, 'limit', { min: 1, max: 200 }), after: queryString(req, 'cursor') }),
+    shape: (data) => restList(data.payments as Parameters<typeof restList>[0]),
   },
   {
     method: 'GET',

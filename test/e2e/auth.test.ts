@@ -90,6 +90,7 @@ describe('authentication and scopes, in both APIs', () => {
       countries_blocked: [],
       prefixes_blocked: [],
       allow_caller_id_forwarding: false,
+      auto_recharge: null,
     });
   });
 

@@ -89,9 +89,12 @@ export async function createEmptyDatabase(label: string): Promise<string> {
   return withDatabase(adminUrl, name);
 }
 
+/** Tables the migrations fill with reference data (the spec's plans): tests keep them. */
+const KEPT_TABLES = ['_voepy_migrations', 'plans'];
+
 /**
- * Empties every table of the public schema except the migration record, in one statement, and restarts
- * sequences, so each test starts from the same state.
+ * Empties every table of the public schema except the migration record and reference data, in one statement,
+ * and restarts sequences, so each test starts from the same state.
  *
  * audit_log refuses TRUNCATE (and UPDATE/DELETE) with triggers: append-only is a fact of the database.
  * session_replication_role = replica makes Postgres skip ordinary triggers, which is what replication
@@ -102,7 +105,8 @@ export async function truncateAll(url: string): Promise<void> {
   await withClient(url, async (client) => {
     const { rows } = await client.query<{ name: string }>(
       `SELECT quote_ident(tablename) AS name FROM pg_tables
-        WHERE schemaname = 'public' AND tablename <> '_voepy_migrations'`,
+        WHERE schemaname = 'public' AND NOT (tablename = ANY($1))`,
+      [KEPT_TABLES],
     );
     if (rows.length === 0) return;
     await client.query('BEGIN');
