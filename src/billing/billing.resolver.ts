@@ -58,8 +58,11 @@ export class BillingResolver {
       return actor.tenantId;
     },
   })
-  balanceChanged(@Root() _event: { tenantId: string }, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<Account> {
-    // Re-read rather than trust the event: the payload only says which tenant changed.
-    return getAccount(ctx, actor);
+  async balanceChanged(@Root() event: { tenantId: string; balanceAfterCents: string }, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<Account> {
+    // The account as read now, with the balance as of this event: a burst of changes shows every step.
+    const account = await getAccount(ctx, actor);
+    const { creditLimitCents, heldCents } = account.balance;
+    const amountCents = BigInt(event.balanceAfterCents);
+    return { ...account, balance: { ...account.balance, amountCents, availableCents: amountCents + creditLimitCents - heldCents } };
   }
 }

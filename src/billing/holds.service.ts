@@ -95,8 +95,9 @@ export async function release(deps: ServiceDeps, req: { tenantId: string; transa
     if (!hold || hold.status !== 'active') throw new ApiError('no_unfreezable_records', `No active hold for transaction ${req.transactionId}`);
     if (hold.tenant_id !== req.tenantId) throw new ApiError('customer_scope_mismatch', 'The hold belongs to another account');
     await tx.creditHold.update({ where: { id: hold.id }, data: { status: 'released', consumedCents: 0n, settledAt: new Date() } });
-    await tx.$executeRaw`UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, updated_at = now() WHERE id = ${req.tenantId}::uuid`;
-    announce(withDb(deps, tx), req.tenantId, 0n, 'credit');
+    const [tenant] = await tx.$queryRaw<{ balance_cents: bigint }[]>`
+      UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, updated_at = now() WHERE id = ${req.tenantId}::uuid RETURNING balance_cents`;
+    announce(withDb(deps, tx), req.tenantId, tenant.balance_cents, 'credit');
     return { id: hold.id, transactionId: req.transactionId, amountCents: hold.amount_cents, consumedCents: 0n, status: 'released' as const };
   });
 }

@@ -68,7 +68,7 @@ export async function credit(deps: ServiceDeps, m: Movement): Promise<PostedEntr
 /** After commit: subscribers hear of the new balance; a debit may trigger auto-recharge. */
 export function announce(deps: ServiceDeps, tenantId: string, balanceAfterCents: bigint, direction: 'debit' | 'credit'): void {
   afterCommit(deps.db, () => {
-    deps.pubSub.publish('BALANCE_CHANGED', tenantId, { tenantId });
+    deps.pubSub.publish('BALANCE_CHANGED', tenantId, { tenantId, balanceAfterCents: balanceAfterCents.toString() });
     if (direction === 'debit') balanceListeners.forEach((listener) => listener(tenantId, balanceAfterCents));
   });
 }

@@ -5,7 +5,8 @@ import Redis from 'ioredis';
 // Topics are keyed by tenant id (publish(topic, tenantId, payload)), so a subscriber can only ever be wired to
 // its own tenant's stream: isolation by construction, not by a filter that could be forgotten.
 export type PubSubTopics = {
-  BALANCE_CHANGED: [tenantId: string, payload: { tenantId: string }];
+  /** The balance right after the change (decimal cents: payloads cross Redis as JSON, which has no BigInt). */
+  BALANCE_CHANGED: [tenantId: string, payload: { tenantId: string; balanceAfterCents: string }];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): Promise<void> };

@@ -53,8 +53,8 @@ describe('GraphQL subscriptions over graphql-ws', () => {
       const subA = collect<any>(clientA, BALANCE, 2);
       const subB = collect<any>(clientB, BALANCE, 1, 1500);
       await Promise.all([subA.ready, subB.ready]);
-      gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, { tenantId: a.tenantId });
-      gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, { tenantId: a.tenantId });
+      gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, { tenantId: a.tenantId, balanceAfterCents: '0' });
+      gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, { tenantId: a.tenantId, balanceAfterCents: '0' });
       const events = await subA.done;
       expect(events.map((e) => e.data.balanceChanged.tenant.id)).toEqual([a.tenantId, a.tenantId]);
       await expect(subB.done).rejects.toThrow(/timed out with 0\/1/);
@@ -84,6 +84,38 @@ describe('GraphQL subscriptions over graphql-ws', () => {
       expect(result.errors[0].extensions).toEqual({ code: 'forbidden', status: 403 });
     } finally {
       await client.dispose();
+    }
+  });
+});
+
+describe('subscriptions across two gateway instances through Redis', () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  it('a change made through one instance reaches a subscriber of the other', async () => {
+    const { Redis } = await import('ioredis');
+    const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const available = await probe.connect().then(() => true, () => false);
+    probe.disconnect();
+    if (!available) {
+      process.stderr.write(`\n!!! Redis not reachable at ${redisUrl}: the cross-instance subscription test did not run.\n\n`);
+      return;
+    }
+    const one = await startTestGateway({ redisUrl });
+    const two = await startTestGateway({ redisUrl });
+    const t = await createTestTenant(one.prisma);
+    const client = wsClient(one.wsUrl, { Authorization: `Bearer ${t.key}` });
+    try {
+      const sub = collect<any>(client, 'subscription { balanceChanged { tenant { id } balance { amountCents } } }', 1);
+      await sub.ready;
+      const { credit } = await import('../../src/billing/ledger.service');
+      const { systemClock } = await import('../../src/platform/clock');
+      await credit({ db: two.prisma, pubSub: two.pubSub, clock: systemClock }, { tenantId: t.tenantId, kind: 'adjustment', amountCents: 1234n, description: 'via two' });
+      const [event] = await sub.done;
+      expect(event.data.balanceChanged).toEqual({ tenant: { id: t.tenantId }, balance: { amountCents: 1234 } });
+    } finally {
+      await client.dispose();
+      await one.close();
+      await two.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { credit, debit } from '../../src/billing/ledger.service';
 import { systemClock } from '../../src/platform/clock';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { addKey, createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { collect, wsClient } from '../helpers/ws';
 
 describe('ledger and usage, in both APIs', () => {
   let gw: TestGateway;
@@ -86,5 +87,20 @@ describe('ledger and usage, in both APIs', () => {
   it('shows held credit and what is available on the account', async () => {
     const g = await gql(gw.url, '{ account { balance { amountCents heldCents availableCents } } }', { key: t.key });
     expect(g.body.data.account.balance).toEqual({ amountCents: 4_875, heldCents: 0, availableCents: 4_875 });
+  });
+
+  it('balanceChanged tells a subscriber each new balance after commit, and nothing for a rolled-back debit', async () => {
+    const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
+    try {
+      const sub = collect<any>(client, 'subscription { balanceChanged { balance { amountCents availableCents } } }', 2);
+      await sub.ready;
+      await expect(debit(deps, { tenantId: t.tenantId, kind: 'action_fee', amountCents: 1_000_000n, description: 'refused' })).rejects.toMatchObject({ code: 'balance_insufficient' });
+      await debit(deps, { tenantId: t.tenantId, kind: 'lookup', amountCents: 75n, description: 'lookup' });
+      await credit(deps, { tenantId: t.tenantId, kind: 'refund', amountCents: 25n, description: 'refund' });
+      const events = await sub.done;
+      expect(events.map((e) => e.data.balanceChanged.balance.amountCents)).toEqual([4_800, 4_825]);
+    } finally {
+      await client.dispose();
+    }
   });
 });

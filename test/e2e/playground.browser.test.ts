@@ -182,7 +182,7 @@ describeInBrowser('playground in a real browser, network cut', () => {
   it('runs a subscription over graphql-ws with the key from the headers editor, and shows its events', async () => {
     await setEditor(await showHeadersEditor(), `{"Authorization":"Bearer ${server.key}"}`);
     // The gateway publishes once the subscription had time to start; the playground must show the event.
-    const publisher = setInterval(() => server.gateway.pubSub.publish('BALANCE_CHANGED', server.tenantId, { tenantId: server.tenantId }), 300);
+    const publisher = setInterval(() => server.gateway.pubSub.publish('BALANCE_CHANGED', server.tenantId, { tenantId: server.tenantId, balanceAfterCents: '0' }), 300);
     try {
       const result = await run('subscription { balanceChanged { tenant { name } balance { amountCents } } }');
       expect(result).toContain(`"name": "${TENANT}"`);
