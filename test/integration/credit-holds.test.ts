@@ -69,8 +69,10 @@ describe('credit holds', () => {
     );
     expect(freezes.filter((r) => r.status === 'fulfilled')).toHaveLength(11);
     expect((await tenant(tenantId)).heldCents).toBe(990n);
+    // Which eleven won the race is up to the database: consume one that did.
+    const held = (freezes.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ transactionId: string }>).value.transactionId;
     const consumes = await Promise.allSettled(
-      Array.from({ length: 10 }, () => consume(deps, { tenantId, transactionId: 'c-0', actualCents: 90n, kind: 'call_charge', description: 'x' })),
+      Array.from({ length: 10 }, () => consume(deps, { tenantId, transactionId: held, actualCents: 90n, kind: 'call_charge', description: 'x' })),
     );
     expect(consumes.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(consumes.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'freeze_records_already_consumed')).toBe(true);
