@@ -1,4 +1,7 @@
 import { createTestTenant, gql, startTestGateway, TestGateway } from '../helpers/gateway';
+import { Redis } from 'ioredis';
+import { credit } from '../../src/billing/ledger.service';
+import { systemClock } from '../../src/platform/clock';
 import { collect, wsClient } from '../helpers/ws';
 
 describe('GraphQL: limits before execution', () => {
@@ -92,7 +95,6 @@ describe('subscriptions across two gateway instances through Redis', () => {
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
   it('a change made through one instance reaches a subscriber of the other', async () => {
-    const { Redis } = await import('ioredis');
     const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     const available = await probe.connect().then(() => true, () => false);
     probe.disconnect();
@@ -107,8 +109,6 @@ describe('subscriptions across two gateway instances through Redis', () => {
     try {
       const sub = collect<any>(client, 'subscription { balanceChanged { tenant { id } balance { amountCents } } }', 1);
       await sub.ready;
-      const { credit } = await import('../../src/billing/ledger.service');
-      const { systemClock } = await import('../../src/platform/clock');
       await credit({ db: two.prisma, pubSub: two.pubSub, clock: systemClock }, { tenantId: t.tenantId, kind: 'adjustment', amountCents: 1234n, description: 'via two' });
       const [event] = await sub.done;
       expect(event.data.balanceChanged).toEqual({ tenant: { id: t.tenantId }, balance: { amountCents: 1234 } });
