@@ -10,6 +10,8 @@ import { createLogger } from './platform/http/logging';
 import { createGatewayPubSub } from './platform/pubsub';
 import { ensureDemoKey } from './tenants/demo';
 import { setUpPayments } from './payments/setup';
+import { publishLocalStripe } from './payments/local-stripe-address';
+import { startBillingScheduler } from './billing/billing-scheduler';
 
 // Starts the gateway: config → PostgreSQL (embedded when DATABASE_URL is unset) → migrations → HTTP + WebSocket.
 // SIGINT/SIGTERM drain connections and stop the embedded database, so no postgres process is left behind.
@@ -49,7 +51,10 @@ async function main() {
     cleanups.push(() => pubSub.close());
     const payments = await setUpPayments(config, { dataFile: join(dataDir, 'stripe-local.json'), log: (l) => logger.debug(l) });
     cleanups.push(() => payments.close());
+    if (payments.local) cleanups.push(publishLocalStripe(dataDir, payments.local));
+    cleanups.push(startBillingScheduler({ db: prisma, pubSub, payments: payments.payments }, logger));
     const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments });
+    // Pushed last so it runs first: stop taking requests before what they depend on goes away.
     cleanups.push(() => gateway.close());
     const { port } = await gateway.listen(config.port, config.host);
 

@@ -2,6 +2,8 @@ import { RestRoute } from '../route';
 import { apiKeyRoutes } from './api-keys';
 import { billingRoutes } from './billing';
 import { fundingRoutes } from './funding';
+import { invoiceRoutes } from './invoices';
+import { refundRoutes } from './refunds';
 
 /** Every /v1 route; the OpenAPI test checks this table and rest-compat/openapi.yaml name the same routes. */
-export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...apiKeyRoutes];
+export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes];

@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { setQuota, QuotaChange } from '../billing/quota.service';
 import { adjustBalance } from '../billing/adjustment.service';
 import { verifyLedger } from '../billing/ledger.service';
+import { setMarkupOverride } from '../billing/plans.service';
+import { refundPaymentCommand, runMonthlyBillingCommand } from './billing-commands';
 import { loadConfig } from '../config';
 import { systemClock } from '../platform/clock';
 import { createGatewayPubSub } from '../platform/pubsub';
@@ -22,6 +24,7 @@ const USAGE = `usage: npm run admin -- <command> [options]
   tenant:list
   tenant:suspend <tenant-id>
   tenant:activate <tenant-id>
+  tenant:set-markup <tenant-id> --bps <basis points | none>   (wins over the plan's markup)
   key:create <tenant-id> --scopes <a,b,...> [--name <name>] [--expires-at <ISO date>]
   key:revoke <tenant-id> <key-id>
   ledger:adjust <tenant-id> --amount-cents <n, may be negative> --reason <text>
@@ -29,6 +32,8 @@ const USAGE = `usage: npm run admin -- <command> [options]
   quota:set <tenant-id> [--daily-spend-cap-cents <n>] [--concurrent-call-cap <n>]
             [--countries-allowed US,CA] [--countries-blocked XX,YY] [--prefixes-blocked 1900,44]
             [--allow-caller-id-forwarding true|false]
+  billing:run-monthly [--period YYYY-MM]   (default: the month that ended last; exits 1 when incomplete)
+  payment:refund <tenant-id> <payment-id> [--amount-cents <n>]   (default: all that is left)
 
 Uses DATABASE_URL, else the running gateway's embedded database, else starts the embedded one.`;
 
@@ -46,6 +51,7 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
     options: {
       name: { type: 'string' },
       reason: { type: 'string' },
+      bps: { type: 'string' },
       'amount-cents': { type: 'string' },
       'credit-limit-cents': { type: 'string' },
       scopes: { type: 'string' },
@@ -56,6 +62,7 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
       'countries-blocked': { type: 'string' },
       'prefixes-blocked': { type: 'string' },
       'allow-caller-id-forwarding': { type: 'string' },
+      period: { type: 'string' },
     },
   });
   const [command, tenantId, other] = positionals;
@@ -120,6 +127,16 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
       const q = await setQuota(services(), actor(), change);
       return { ...q, dailySpendCapCents: Number(q.dailySpendCapCents) };
     }
+    case 'tenant:set-markup': {
+      const raw = values.bps;
+      if (raw === undefined || !(raw === 'none' || /^\d+$/.test(raw))) throw new ApiError('invalid_request', '--bps takes whole basis points (3000 = 30%) or none');
+      await setMarkupOverride(services(), actor(), raw === 'none' ? null : Number(raw));
+      return { id: tenantId, markup_override_bps: raw === 'none' ? null : Number(raw) };
+    }
+    case 'billing:run-monthly':
+      return runMonthlyBillingCommand(prisma, values.period);
+    case 'payment:refund':
+      return refundPaymentCommand(prisma, tenantId, other, values['amount-cents']);
     default:
       throw new ApiError('invalid_request', command ? `unknown command ${command}` : 'no command given');
   }
@@ -133,7 +150,8 @@ async function main() {
   const embedded = known ? undefined : await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres') });
   const url = known ?? embedded!.url;
   await migrate(url);
-  const prisma = createPrismaClient({ url, poolSize: 2 });
+  // Four: a billing run holds two advisory-lock transactions (the run's, the invoice's) while it works.
+  const prisma = createPrismaClient({ url, poolSize: 4 });
   try {
     const out = await run(prisma, process.argv.slice(2));
     process.stdout.write(`${JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);

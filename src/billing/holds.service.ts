@@ -82,7 +82,7 @@ export async function consume(deps: ServiceDeps, req: ConsumeRequest): Promise<H
         FROM t WHERE ${req.actualCents} > 0
         RETURNING id)
       SELECT (SELECT id FROM e) AS id, t.balance_cents AS balance FROM t`;
-    announce(withDb(deps, tx), req.tenantId, entry.balance, 'debit');
+    announce(withDb(deps, tx), req.tenantId, entry.balance, { mayAutoRecharge: true });
     return { id: hold.id, transactionId: req.transactionId, amountCents: hold.amount_cents, consumedCents: req.actualCents, status: 'consumed' as const, ledgerEntryId: entry.id };
   });
 }
@@ -97,7 +97,7 @@ export async function release(deps: ServiceDeps, req: { tenantId: string; transa
     await tx.creditHold.update({ where: { id: hold.id }, data: { status: 'released', consumedCents: 0n, settledAt: new Date() } });
     const [tenant] = await tx.$queryRaw<{ balance_cents: bigint }[]>`
       UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, updated_at = now() WHERE id = ${req.tenantId}::uuid RETURNING balance_cents`;
-    announce(withDb(deps, tx), req.tenantId, tenant.balance_cents, 'credit');
+    announce(withDb(deps, tx), req.tenantId, tenant.balance_cents, { mayAutoRecharge: false });
     return { id: hold.id, transactionId: req.transactionId, amountCents: hold.amount_cents, consumedCents: 0n, status: 'released' as const };
   });
 }

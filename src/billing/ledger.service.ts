@@ -30,6 +30,8 @@ export interface DebitOptions {
   force?: boolean;
   /** The code for "cannot cover it": balance_insufficient unless a domain's spec says otherwise. */
   insufficientCode?: ErrorCode;
+  /** False for money going back to the card (a refund): recharging the card right after would undo it. */
+  triggersAutoRecharge?: boolean;
 }
 
 export async function debit(deps: ServiceDeps, m: Movement, opts: DebitOptions = {}): Promise<PostedEntry> {
@@ -45,7 +47,7 @@ export async function debit(deps: ServiceDeps, m: Movement, opts: DebitOptions =
     FROM t
     RETURNING id, balance_after_cents AS "balanceAfterCents", created_at AS "createdAt"`;
   if (rows.length === 0) throw await insufficientFunds(deps.db, m.tenantId, m.amountCents, opts.insufficientCode ?? 'balance_insufficient');
-  announce(deps, m.tenantId, rows[0].balanceAfterCents, 'debit');
+  announce(deps, m.tenantId, rows[0].balanceAfterCents, { mayAutoRecharge: opts.triggersAutoRecharge !== false });
   return rows[0];
 }
 
@@ -61,15 +63,15 @@ export async function credit(deps: ServiceDeps, m: Movement): Promise<PostedEntr
     FROM t
     RETURNING id, balance_after_cents AS "balanceAfterCents", created_at AS "createdAt"`;
   if (rows.length === 0) throw new ApiError('not_found', 'Account not found');
-  announce(deps, m.tenantId, rows[0].balanceAfterCents, 'credit');
+  announce(deps, m.tenantId, rows[0].balanceAfterCents, { mayAutoRecharge: false });
   return rows[0];
 }
 
 /** After commit: subscribers hear of the new balance; a debit may trigger auto-recharge. */
-export function announce(deps: ServiceDeps, tenantId: string, balanceAfterCents: bigint, direction: 'debit' | 'credit'): void {
+export function announce(deps: ServiceDeps, tenantId: string, balanceAfterCents: bigint, opts: { mayAutoRecharge: boolean }): void {
   afterCommit(deps.db, () => {
     deps.pubSub.publish('BALANCE_CHANGED', tenantId, { tenantId, balanceAfterCents: balanceAfterCents.toString() });
-    if (direction === 'debit') balanceListeners.forEach((listener) => listener(tenantId, balanceAfterCents));
+    if (opts.mayAutoRecharge) balanceListeners.forEach((listener) => listener(tenantId, balanceAfterCents));
   });
 }
 

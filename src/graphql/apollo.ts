@@ -26,6 +26,8 @@ export function createApolloServer(opts: ApolloOptions): ApolloServer<GatewayCon
     schema: opts.schema,
     introspection: opts.introspection,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGINT/SIGTERM and stops Apollo itself, in order; two stop() calls at once never return.
+    stopOnTerminationSignals: false,
     formatError: formatGraphQLError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer }),

@@ -2,8 +2,10 @@ import { GraphQLSchema, printSchema, lexicographicSortSchema } from 'graphql';
 import { AuthChecker, buildSchema, NonEmptyArray } from 'type-graphql';
 import { BillingResolver } from '../billing/billing.resolver';
 import { FundingResolver } from '../billing/funding.resolver';
+import { InvoiceResolver } from '../billing/invoice.resolver';
 import { PlansResolver } from '../billing/plans.resolver';
 import { QuotaResolver } from '../billing/quota.resolver';
+import { RefundResolver } from '../billing/refund.resolver';
 import { ApiKeyResolver } from '../tenants/api-key.resolver';
 import { actorOf } from '../platform/auth/authenticate';
 import { isScope, requireScope } from '../platform/auth/scopes';
@@ -11,7 +13,7 @@ import { PubSub } from '../platform/pubsub';
 import { GatewayContext } from './context';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, ApiKeyResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver];
 
 /** `@Authorized('billing:read')` is the door check; services check the same scope again. */
 const authChecker: AuthChecker<GatewayContext> = ({ context }, scopes) => {

@@ -37,6 +37,9 @@ describe('admin CLI', () => {
     expect((await rest(gw.url, 'GET', '/v1/account', { key: key.key })).body.balance.amount_cents).toBe(1250);
     expect(await admin('ledger:verify')).toEqual({ ok: true, mismatches: [] });
 
+    expect(await admin('tenant:set-markup', tenant.id, '--bps', '2500')).toEqual({ id: tenant.id, markup_override_bps: 2500 });
+    expect((await gw.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).markupOverrideBps).toBe(2500);
+
     await admin('tenant:suspend', tenant.id);
     expect((await rest(gw.url, 'GET', '/v1/account', { key: key.key })).body.error.code).toBe('tenant_suspended');
     await admin('tenant:activate', tenant.id);
@@ -48,7 +51,7 @@ describe('admin CLI', () => {
     const listed = await admin('tenant:list');
     expect(JSON.stringify(listed)).not.toContain(key.key);
     const audit = await gw.prisma.auditEntry.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } });
-    expect(audit.map((a) => a.action)).toEqual(['tenant.created', 'api_key.created', 'quota.updated', 'balance.adjusted', 'tenant.suspended', 'tenant.reactivated', 'api_key.revoked']);
+    expect(audit.map((a) => a.action)).toEqual(['tenant.created', 'api_key.created', 'quota.updated', 'balance.adjusted', 'tenant.markup_overridden', 'tenant.suspended', 'tenant.reactivated', 'api_key.revoked']);
     expect(audit.every((a) => a.actor === 'admin_cli')).toBe(true);
   });
 
