@@ -3,6 +3,7 @@ import { systemClock } from '../../src/platform/clock';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { addKey, createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
 import { collect, wsClient } from '../helpers/ws';
+import { chargedAt } from '../helpers/billing-fixtures';
 
 describe('ledger and usage, in both APIs', () => {
   let gw: TestGateway;
@@ -102,5 +103,12 @@ describe('ledger and usage, in both APIs', () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it('counts every debit since UTC midnight as today’s spend, and nothing from before', async () => {
+    const midnight = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
+    await chargedAt(gw.prisma, t.tenantId, 'action_fee', 400n, 'yesterday, one second before midnight', new Date(midnight.getTime() - 1000));
+    const g = await gql(gw.url, '{ quota { spentTodayCents dailySpendCapCents } }', { key: t.key });
+    expect(g.body.data.quota).toEqual({ spentTodayCents: 125, dailySpendCapCents: 50_000 });
   });
 });
