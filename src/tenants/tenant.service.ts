@@ -22,7 +22,8 @@ export async function createTenant(db: Db, input: { name: string; creditLimitCen
   if (!name || name.length > 200) throw invalidRequest('name must be 1 to 200 characters', 'name');
   return inTransaction(db, async (tx) => {
     const tenant = await tx.tenant.create({
-      data: { name, creditLimitCents: input.creditLimitCents ?? 0n, quota: { create: {} } },
+      // Every tenant has a default connection from birth (numbers and webhooks can be scoped to connections).
+      data: { name, creditLimitCents: input.creditLimitCents ?? 0n, quota: { create: {} }, connections: { create: { name: 'Default', isDefault: true } } },
     });
     await recordAudit(tx, systemActor(tenant.id, requestId, 'admin_cli'), {
       action: 'tenant.created',
