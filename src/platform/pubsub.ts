@@ -7,6 +7,8 @@ import Redis from 'ioredis';
 export type PubSubTopics = {
   /** The balance right after the change (decimal cents: payloads cross Redis as JSON, which has no BigInt). */
   BALANCE_CHANGED: [tenantId: string, payload: { tenantId: string; balanceAfterCents: string }];
+  /** A phone number changed status (pending → active | failed, → released): its id and new status. */
+  NUMBER_STATUS_CHANGED: [tenantId: string, payload: { tenantId: string; phoneNumberId: string; status: string }];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): Promise<void> };

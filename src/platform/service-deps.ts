@@ -1,3 +1,4 @@
+import type { NumberCarrier } from '../numbers/carrier-port';
 import type { Payments } from '../payments/payments';
 import { Clock } from './clock';
 import { Db } from './db/client';
@@ -14,6 +15,10 @@ export interface ServiceDeps {
   clock: Clock;
   /** Card funding (Stripe). Absent in contexts that never move card money (the admin CLI's quota commands). */
   payments?: Payments;
+  /** The upstream carrier's numbers API. Absent where numbers are never searched or ordered. */
+  carrier?: NumberCarrier;
+  /** The client outside any transaction, for work after commit (the context's `db` may be a transaction). */
+  rootDb?: Db;
 }
 
 export function requirePayments(deps: ServiceDeps): Payments {

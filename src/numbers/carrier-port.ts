@@ -1,0 +1,48 @@
+// What the numbers domain needs from the upstream carrier, and nothing more. The simulator in src/carrier (or a
+// real carrier) is adapted to this port where the app is composed, so the domain never imports a carrier.
+
+export type NumberType = 'local' | 'toll_free' | 'national' | 'mobile';
+export type Capability = 'voice' | 'sms' | 'mms' | 'fax';
+
+/** A number the carrier stocks (the shape of src/carrier's InventoryNumber). */
+export interface CarrierInventoryNumber {
+  readonly phoneNumber: string;
+  readonly countryCode: string;
+  readonly numberType: NumberType;
+  readonly region: string | null;
+  readonly locality: string | null;
+  readonly nationalDestinationCode: string;
+  readonly capabilities: readonly Capability[];
+}
+
+export interface CarrierInventorySearch {
+  countryCode: string;
+  numberType?: NumberType;
+  nationalDestinationCode?: string;
+  locality?: string;
+  features?: readonly Capability[];
+  limit: number;
+  /** Numbers the gateway has sold or someone holds: never offered. */
+  exclude?: ReadonlySet<string>;
+}
+
+export interface CarrierNumberEvent {
+  /** Unique per (order, number). */
+  id: string;
+  type: 'number.activated' | 'number.activation_failed';
+  phoneNumber: string;
+  upstreamOrderId: string;
+  /** The gateway's order id, given to `orderNumbers`. */
+  orderRef: string;
+  at: Date;
+  reason?: string;
+}
+
+export interface NumberCarrier {
+  searchInventory(search: CarrierInventorySearch): Promise<readonly CarrierInventoryNumber[]>;
+  /** The inventory records of these numbers; numbers the carrier doesn't stock are left out. */
+  inventoryNumbers(phoneNumbers: readonly string[]): Promise<readonly CarrierInventoryNumber[]>;
+  /** Starts activation; every number later gets exactly one activated / activation_failed event. */
+  orderNumbers(phoneNumbers: readonly string[], orderRef: string): Promise<{ upstreamOrderId: string; orderedAt: Date }>;
+  onNumberEvent(listener: (event: CarrierNumberEvent) => void | Promise<void>): () => void;
+}
