@@ -1,0 +1,63 @@
+import {
+  ActivationStatus,
+  CallerNameLookupResult,
+  CarrierLookupResult,
+  CustomerServiceRecord,
+  InventoryNumber,
+  InventorySearch,
+  LookupResult,
+  LookupType,
+  NumberEvent,
+  NumberEventListener,
+  NumberOrderAccepted,
+  PortabilityResult,
+} from './types';
+
+/**
+ * The upstream carrier as the gateway sees it, in parts so each domain depends only on what it uses. Every remote
+ * operation is async and may throw a `CarrierError` (upstream_error when the carrier is down or slow).
+ */
+
+/** Stock, orders, activations, releases. */
+export interface CarrierNumbers {
+  /** Available numbers matching the query, in the carrier's stable catalogue order. */
+  searchInventory(query: InventorySearch): Promise<InventoryNumber[]>;
+  /** The number while it is available to order; null once taken (by anyone), in quarantine, or unknown. */
+  getInventoryNumber(phoneNumber: string): Promise<InventoryNumber | null>;
+  /**
+   * Accepts the order at once (all numbers or none); each number's outcome follows later as a NumberEvent.
+   * Idempotent per `orderRef`: the same ref with the same numbers returns the same upstreamOrderId.
+   */
+  orderNumbers(phoneNumbers: readonly string[], opts: { orderRef: string }): Promise<NumberOrderAccepted>;
+  /** For reconciling: what became of one number of an order (also for orders placed before a restart). */
+  activationStatus(upstreamOrderId: string, phoneNumber: string): Promise<ActivationStatus>;
+  /** Gives a number back; idempotent. Throws number_not_found for a number the carrier never had. */
+  releaseNumber(phoneNumber: string): Promise<void>;
+  /** Events that arrived while nobody listened are replayed to the new listener. Returns the detach function. */
+  onNumberEvent(listener: NumberEventListener): () => void;
+  /** Takes the events no listener has received (for polling instead of listening). */
+  drainEvents(): NumberEvent[];
+}
+
+export interface CarrierLookup {
+  lookup(phoneNumber: string, type: 'carrier'): Promise<CarrierLookupResult>;
+  lookup(phoneNumber: string, type: 'caller-name'): Promise<CallerNameLookupResult>;
+  lookup(phoneNumber: string, type: LookupType): Promise<LookupResult>;
+}
+
+/** Porting in, pre-flight. Porting orders (business-day progression, porting_order.* events) will join here. */
+export interface CarrierPorting {
+  /** One result per input number, in input order. */
+  portabilityCheck(phoneNumbers: readonly string[]): Promise<PortabilityResult[]>;
+  /** Throws porting_not_supported for a number `portabilityCheck` calls not portable. */
+  csrLookup(phoneNumber: string): Promise<CustomerServiceRecord>;
+}
+
+/**
+ * Everything the gateway needs from the carrier today. Calls will add `CarrierCalls` (placing calls, call progress
+ * events through their own `onCallEvent`) as a fourth part, extending this interface.
+ */
+export interface Carrier extends CarrierNumbers, CarrierLookup, CarrierPorting {
+  /** Stops all timers and listeners; later calls fail with upstream_error. */
+  close(): void;
+}

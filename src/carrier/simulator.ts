@@ -1,0 +1,218 @@
+import { Clock, systemClock } from '../platform/clock';
+import { Carrier } from './carrier';
+import { CarrierError, invalidNumber } from './errors';
+import { parseE164 } from './e164';
+import { EventOutbox } from './events';
+import { CarrierOperation, Faults, FaultTarget } from './faults';
+import { generateInventory, InventoryCatalogue } from './inventory';
+import { NumberLifecycle } from './lifecycle';
+import { callerNameLookup, carrierLookup } from './lookup';
+import { csrOf, portabilityOf } from './porting';
+import { TimerSet } from './timers';
+import {
+  ActivationStatus,
+  CallerNameLookupResult,
+  CarrierLookupResult,
+  CustomerServiceRecord,
+  InventoryNumber,
+  InventorySearch,
+  LookupResult,
+  LookupType,
+  NumberEvent,
+  NumberEventListener,
+  NumberOrderAccepted,
+  PortabilityResult,
+} from './types';
+
+export interface CarrierSimulatorOptions {
+  /** Decides the stock, delays and outcomes. Default "voepy". */
+  seed?: number | string;
+  /** Multiplies simulated delays (activation); 0.005 turns 200 ms–2 s into 1–10 ms. Default 1. */
+  timeScale?: number;
+  /** Share of activations that fail, decided per (number, order) by the seed. Default 0.05. */
+  activationFailureRate?: number;
+  /** Unscaled activation delay bounds. Default 200–2000 ms. */
+  activationDelayMs?: { min: number; max: number };
+  /** How long a released number stays out of stock, by `clock`. Default 24 h; 0 = back at once. */
+  releaseQuarantineMs?: number;
+  /** Stamps events and orders, and times quarantines. Default: the system clock. */
+  clock?: Clock;
+  /** Events kept for a listener that isn't attached; the oldest go first beyond this. Default 10 000. */
+  maxBufferedEvents?: number;
+  /** Where a listener's exception (or rejection) goes; the event is not redelivered. Default: ignored. */
+  onListenerError?: (error: unknown, event: NumberEvent) => void;
+}
+
+/** Test and demo levers: what a real carrier's network or operations staff would make happen. */
+export interface CarrierSimulatorControls {
+  /** The next activation outcome of this number (pending now or ordered later) is a failure. */
+  failNextActivation(phoneNumber: string, reason?: string): void;
+  /** Every activation from now on succeeds: forced failures are forgotten and the failure rate becomes 0. */
+  succeedAll(): void;
+  setActivationFailureRate(rate: number): void;
+  /** Settles every pending activation now, in due order (emitting their events); returns how many. */
+  completePendingActivations(): number;
+  /** The scaled delay this number's activation takes. */
+  activationDelayMs(phoneNumber: string): number;
+  /** The next `n` matching calls throw upstream_error without taking effect. `kind`: an operation or area; all when omitted. */
+  failNextCalls(n: number, kind?: FaultTarget): void;
+  /** The next `n` matching calls take effect, then throw upstream_error as if the response was lost. */
+  loseNextResponses(n: number, kind?: FaultTarget): void;
+  /** Delay before every remote call answers (real milliseconds, not scaled). */
+  setLatency(ms: number): void;
+  resetFaults(): void;
+  /** The whole catalogue, available or not, in catalogue order (no faults, no latency). */
+  allNumbers(): readonly InventoryNumber[];
+  pendingActivations(): number;
+  /** Timers not yet fired or cancelled; 0 after close(). */
+  pendingTimers(): number;
+}
+
+export interface CarrierSimulator extends Carrier {
+  readonly seed: string;
+  readonly controls: CarrierSimulatorControls;
+}
+
+export function createCarrierSimulator(opts: CarrierSimulatorOptions = {}): CarrierSimulator {
+  return new Simulator(opts);
+}
+
+class Simulator implements CarrierSimulator {
+  readonly seed: string;
+  readonly controls: CarrierSimulatorControls;
+  private readonly catalogue: InventoryCatalogue;
+  private readonly timers = new TimerSet();
+  private readonly faults = new Faults();
+  private readonly outbox: EventOutbox<NumberEvent>;
+  private readonly lifecycle: NumberLifecycle;
+  private closed = false;
+
+  constructor(opts: CarrierSimulatorOptions) {
+    this.seed = String(opts.seed ?? 'voepy');
+    const timeScale = opts.timeScale ?? 1;
+    if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new RangeError(`timeScale must be a finite number ≥ 0, got ${timeScale}`);
+    const activationDelayMs = opts.activationDelayMs ?? { min: 200, max: 2000 };
+    if (!(activationDelayMs.min >= 0 && activationDelayMs.max >= activationDelayMs.min)) throw new RangeError('activationDelayMs needs 0 ≤ min ≤ max');
+    this.catalogue = new InventoryCatalogue(generateInventory(this.seed));
+    this.outbox = new EventOutbox(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
+    this.lifecycle = new NumberLifecycle(this.catalogue, this.timers, this.outbox, {
+      seed: this.seed,
+      timeScale,
+      activationFailureRate: opts.activationFailureRate ?? 0.05,
+      activationDelayMs,
+      releaseQuarantineMs: opts.releaseQuarantineMs ?? 24 * 60 * 60 * 1000,
+      clock: opts.clock ?? systemClock,
+    });
+    this.controls = this.buildControls();
+  }
+
+  // CarrierNumbers
+
+  searchInventory(query: InventorySearch): Promise<InventoryNumber[]> {
+    return this.remote('searchInventory', () => this.catalogue.search(query, (n) => this.lifecycle.isAvailable(n)));
+  }
+
+  getInventoryNumber(phoneNumber: string): Promise<InventoryNumber | null> {
+    return this.remote('getInventoryNumber', () => {
+      const n = this.catalogue.get(phoneNumber);
+      return n && this.lifecycle.isAvailable(phoneNumber) ? n : null;
+    });
+  }
+
+  orderNumbers(phoneNumbers: readonly string[], opts: { orderRef: string }): Promise<NumberOrderAccepted> {
+    return this.remote('orderNumbers', () => this.lifecycle.order(phoneNumbers, opts?.orderRef));
+  }
+
+  activationStatus(upstreamOrderId: string, phoneNumber: string): Promise<ActivationStatus> {
+    return this.remote('activationStatus', () => this.lifecycle.status(upstreamOrderId, phoneNumber));
+  }
+
+  releaseNumber(phoneNumber: string): Promise<void> {
+    return this.remote('releaseNumber', () => this.lifecycle.release(phoneNumber));
+  }
+
+  onNumberEvent(listener: NumberEventListener): () => void {
+    if (this.closed) return () => {};
+    return this.outbox.subscribe(listener);
+  }
+
+  drainEvents(): NumberEvent[] {
+    return this.outbox.drain();
+  }
+
+  // CarrierLookup
+
+  lookup(phoneNumber: string, type: 'carrier'): Promise<CarrierLookupResult>;
+  lookup(phoneNumber: string, type: 'caller-name'): Promise<CallerNameLookupResult>;
+  lookup(phoneNumber: string, type: LookupType): Promise<LookupResult>;
+  lookup(phoneNumber: string, type: LookupType): Promise<LookupResult> {
+    return this.remote('lookup', () => {
+      if (type === 'carrier') return carrierLookup(phoneNumber);
+      if (type === 'caller-name') return callerNameLookup(phoneNumber);
+      throw new TypeError(`unknown lookup type ${JSON.stringify(type)}`);
+    });
+  }
+
+  // CarrierPorting
+
+  portabilityCheck(phoneNumbers: readonly string[]): Promise<PortabilityResult[]> {
+    return this.remote('portabilityCheck', () => {
+      // Validate all first: a batch with a malformed number is the caller's mistake, not a per-number outcome.
+      const bad = phoneNumbers.find((n) => !parseE164(n));
+      if (bad !== undefined) throw invalidNumber(bad);
+      return phoneNumbers.map(portabilityOf);
+    });
+  }
+
+  csrLookup(phoneNumber: string): Promise<CustomerServiceRecord> {
+    return this.remote('csrLookup', () => csrOf(phoneNumber));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.cancelAll(closedError());
+    this.outbox.detachAll();
+  }
+
+  /**
+   * One remote call: faults are decided when the call starts (so their order follows the calls'), then the
+   * latency, then the work. Errors from the work (validation) pass through unchanged.
+   */
+  private async remote<T>(operation: CarrierOperation, work: () => T): Promise<T> {
+    if (this.closed) throw closedError();
+    const fault = this.faults.take(operation);
+    if (this.faults.latencyMs > 0) await this.timers.sleep(this.faults.latencyMs);
+    if (this.closed) throw closedError();
+    if (fault === 'fail') throw upstreamError(operation, 'the carrier failed to answer');
+    const result = work();
+    if (fault === 'lose_response') throw upstreamError(operation, 'the response was lost; the request may have taken effect');
+    return result;
+  }
+
+  private buildControls(): CarrierSimulatorControls {
+    const { lifecycle, faults } = this;
+    return {
+      failNextActivation: (phoneNumber, reason) => lifecycle.failNextActivation(phoneNumber, reason),
+      succeedAll: () => lifecycle.succeedAll(),
+      setActivationFailureRate: (rate) => lifecycle.setFailureRate(rate),
+      completePendingActivations: () => lifecycle.completePending(),
+      activationDelayMs: (phoneNumber) => lifecycle.activationDelayMs(phoneNumber),
+      failNextCalls: (n, kind) => faults.add('fail', n, kind),
+      loseNextResponses: (n, kind) => faults.add('lose_response', n, kind),
+      setLatency: (ms) => faults.setLatency(ms),
+      resetFaults: () => faults.reset(),
+      allNumbers: () => this.catalogue.numbers,
+      pendingActivations: () => lifecycle.pendingCount(),
+      pendingTimers: () => this.timers.size,
+    };
+  }
+}
+
+function upstreamError(operation: CarrierOperation, why: string): CarrierError {
+  return new CarrierError('upstream_error', `carrier ${operation}: ${why}`, { retriable: true });
+}
+
+function closedError(): CarrierError {
+  return new CarrierError('upstream_error', 'the carrier client is closed', { retriable: true });
+}

@@ -1,0 +1,134 @@
+/** The carrier's vocabulary: what it sells, what it reports, what it answers. Plain data, no behaviour. */
+
+/** ISO 3166-1 alpha-2 code of a country the carrier stocks numbers in. */
+export type InventoryCountry = 'US' | 'CA' | 'GB' | 'DE' | 'FR' | 'AU';
+
+export type NumberType = 'local' | 'toll_free' | 'national' | 'mobile';
+
+export type Capability = 'voice' | 'sms' | 'mms' | 'fax';
+
+/** Capabilities are always listed in this order, so equal sets compare equal as arrays. */
+export const CAPABILITY_ORDER: readonly Capability[] = ['voice', 'sms', 'mms', 'fax'];
+
+/** What the carrier charges the gateway (integer cents); the gateway adds its markup through pricing tiers. */
+export interface CarrierCost {
+  readonly activationCents: number;
+  readonly monthlyCents: number;
+}
+
+/** A number the carrier stocks. Records are frozen: spread one before changing it. */
+export interface InventoryNumber {
+  /** E.164, e.g. "+15125550142". */
+  readonly phoneNumber: string;
+  readonly countryCode: InventoryCountry;
+  readonly numberType: NumberType;
+  /** State, province or region of a geographic number; null for toll-free, national and mobile numbers. */
+  readonly region: string | null;
+  /** City of a geographic number; null for toll-free, national and mobile numbers. */
+  readonly locality: string | null;
+  /** Area code / NDC in E.164 form, without the national trunk "0": "512", "20", "161", "7700", "1". */
+  readonly nationalDestinationCode: string;
+  readonly capabilities: readonly Capability[];
+  readonly carrierCost: CarrierCost;
+}
+
+export interface InventorySearch {
+  /** ISO alpha-2, case-insensitive. A country the carrier doesn't stock answers an empty list. */
+  countryCode: string;
+  numberType?: NumberType;
+  /** Exact NDC; a leading trunk "0" is accepted and ignored outside NANP ("020" = "20"). */
+  nationalDestinationCode?: string;
+  /** Exact city name, case- and accent-insensitive ("montreal", "DUSSELDORF"). */
+  locality?: string;
+  /** Every listed capability is required. */
+  features?: readonly Capability[];
+  /** A positive whole number. */
+  limit: number;
+  /** E.164 numbers to leave out: those the gateway has reserved or sold. */
+  exclude?: ReadonlySet<string>;
+}
+
+export interface NumberOrderAccepted {
+  upstreamOrderId: string;
+  orderedAt: Date;
+}
+
+interface NumberEventBase {
+  /** Unique per (order, number): a listener can dedupe on it. */
+  id: string;
+  phoneNumber: string;
+  upstreamOrderId: string;
+  /** The gateway's own reference given to `orderNumbers`. */
+  orderRef: string;
+  at: Date;
+}
+
+export interface NumberActivatedEvent extends NumberEventBase {
+  type: 'number.activated';
+}
+
+export interface NumberActivationFailedEvent extends NumberEventBase {
+  type: 'number.activation_failed';
+  reason: string;
+}
+
+/** Every ordered number gets exactly one of these. */
+export type NumberEvent = NumberActivatedEvent | NumberActivationFailedEvent;
+
+/** A listener may be async; its failures are reported to `onListenerError`, never retried (poll `activationStatus`). */
+export type NumberEventListener = (event: NumberEvent) => void | Promise<void>;
+
+export type ActivationStatus =
+  | { status: 'pending' }
+  | { status: 'active'; activatedAt: Date }
+  | { status: 'failed'; reason: string; failedAt: Date };
+
+export type LookupType = 'carrier' | 'caller-name';
+
+export type NetworkType = 'landline' | 'mobile' | 'voip' | 'toll_free';
+
+export interface CarrierLookupResult {
+  phoneNumber: string;
+  /** ISO alpha-2 of the number's country (NANP toll-free numbers answer "US"). */
+  countryCode: string;
+  carrierName: string;
+  networkType: NetworkType;
+  ported: boolean;
+}
+
+export interface CallerNameLookupResult {
+  phoneNumber: string;
+  /** Up to 15 characters, upper case, as CNAM databases hold it; null when none is listed. */
+  callerName: string | null;
+}
+
+export type LookupResult = CarrierLookupResult | CallerNameLookupResult;
+
+/** Why a number can't be ported in. The gateway answers both as 422 porting_not_supported. */
+export type NotPortableReason = 'porting_not_supported' | 'country_not_supported';
+
+export interface PortabilityResult {
+  phoneNumber: string;
+  countryCode: string;
+  portable: boolean;
+  /** Set exactly when `portable` is false. */
+  reason?: NotPortableReason;
+  /** The carrier the number would leave (the same name `lookup(…, 'carrier')` answers). */
+  losingCarrier: string;
+  /** Eligible for a same-day "fast port" (simple NANP ports only). Always false when not portable. */
+  fastPortable: boolean;
+}
+
+/** The losing carrier's Customer Service Record, which a port request must match. */
+export interface CustomerServiceRecord {
+  phoneNumber: string;
+  accountNumber: string;
+  /** Account holder: a person ("Maria Alvarez") or a business ("Copperleaf Bakery LLC"). */
+  name: string;
+  addressLine: string;
+  locality: string;
+  region: string;
+  postalCode: string;
+  countryCode: InventoryCountry;
+  losingCarrier: string;
+}
