@@ -24,6 +24,8 @@ import { ServiceDeps } from './platform/service-deps';
 import { Payments } from './payments/payments';
 import { onDebit } from './billing/ledger.service';
 import { maybeAutoRecharge } from './billing/auto-recharge.service';
+import { NumberCarrier } from './numbers/carrier-port';
+import { startNumberActivation } from './numbers/numbers.service';
 import { handleStripeEvent, verifyStripeEvent } from './billing/stripe-webhook.service';
 import { sendRestError } from '../rest-compat/errors';
 import { openApiDocument } from '../rest-compat/openapi';
@@ -38,6 +40,8 @@ export interface GatewayDeps {
   logger: Logger;
   clock?: Clock;
   payments?: Payments;
+  /** The upstream carrier (the simulator unless configured otherwise), adapted to the numbers domain's port. */
+  carrier?: NumberCarrier;
 }
 
 export interface Gateway {
@@ -50,7 +54,11 @@ export interface Gateway {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, prisma, pubSub, logger } = deps;
-  const services: ServiceDeps = { db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments };
+  const services: ServiceDeps = { db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments, carrier: deps.carrier };
+  // The carrier's activation outcomes move numbers out of pending (and charge or refund them).
+  const stopNumberActivation = deps.carrier
+    ? startNumberActivation(services, (err, event) => logger.error({ err, event: event.id }, 'number activation event failed to apply'))
+    : () => {};
   // A debit that crosses a tenant's threshold starts (at most) one auto-recharge.
   const stopAutoRecharge = onDebit((tenantId, balanceAfter) => {
     maybeAutoRecharge(services, tenantId, balanceAfter).catch((err) => logger.error({ err, tenantId }, 'auto-recharge failed to run'));
@@ -144,6 +152,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       }),
     async close() {
       stopAutoRecharge();
+      stopNumberActivation();
       await apollo.stop();
       await rateLimiter.close();
     },

@@ -3,7 +3,8 @@ import { apiKeyRoutes } from './api-keys';
 import { billingRoutes } from './billing';
 import { fundingRoutes } from './funding';
 import { invoiceRoutes } from './invoices';
+import { numberRoutes } from './numbers';
 import { refundRoutes } from './refunds';
 
 /** Every /v1 route; the OpenAPI test checks this table and rest-compat/openapi.yaml name the same routes. */
-export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes];
+export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...numberRoutes];

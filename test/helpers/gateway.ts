@@ -8,6 +8,7 @@ import { createGatewayPubSub, PubSub } from '../../src/platform/pubsub';
 import { createApiKey, createTenant } from '../../src/tenants/tenant.service';
 import { testDatabaseUrl, truncateAll } from './database';
 import { PaymentsSetup, setUpPayments } from '../../src/payments/setup';
+import { NumberCarrier } from '../../src/numbers/carrier-port';
 
 export interface TestGateway {
   url: string;
@@ -24,7 +25,7 @@ export interface TestGateway {
 }
 
 /** A real gateway on a free port, over this worker's own database (truncated first). */
-export async function startTestGateway(overrides: Partial<Config> = {}): Promise<TestGateway> {
+export async function startTestGateway(overrides: Partial<Config> = {}, opts: { carrier?: NumberCarrier } = {}): Promise<TestGateway> {
   const databaseUrl = await testDatabaseUrl();
   await truncateAll(databaseUrl);
   const config: Config = { ...loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }), ...overrides };
@@ -32,7 +33,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}): Promise
   const prisma = createPrismaClient({ url: databaseUrl, poolSize: 10, onQuery: (sql) => statements.push(sql) });
   const pubSub = createGatewayPubSub(config.redisUrl);
   const stripe = await setUpPayments({ ...config, stripeSecretKey: undefined, stripeWebhookSecret: undefined });
-  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }), payments: stripe.payments });
+  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }), payments: stripe.payments, carrier: opts.carrier });
   await gateway.listen(0, '127.0.0.1');
   const { port } = gateway.httpServer.address() as AddressInfo;
   stripe.gatewayListening(`http://127.0.0.1:${port}`);

@@ -1,0 +1,104 @@
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { NumberType, PhoneNumberStatus } from '../generated/prisma/enums';
+import { toConnection } from '../graphql/connection';
+import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
+import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
+import { Actor, requireScope } from '../platform/auth/scopes';
+import { getDefaultConnection, listConnections } from './connections.service';
+import { getPhoneNumber, listPhoneNumbers, orderNumbers, searchAvailable } from './numbers.service';
+import { getReservation, releaseReservation, reserveNumbers } from './reservations.service';
+import {
+  AvailableNumber,
+  AvailableNumbersFilter,
+  NumberConnectionResource,
+  NumberReservation,
+  OrderNumbersInput,
+  PhoneNumber,
+  PhoneNumberConnection,
+  ReserveNumbersInput,
+} from './numbers.types';
+
+@Resolver()
+export class NumbersResolver {
+  @Authorized('numbers:read')
+  @Query(() => [AvailableNumber], { description: 'Inventory nobody holds or owns, with the customer price.' })
+  availableNumbers(@Arg('filter', () => AvailableNumbersFilter) filter: AvailableNumbersFilter, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return searchAvailable(ctx, actor, filter);
+  }
+
+  @Authorized('numbers:read')
+  @Query(() => PhoneNumberConnection, { description: 'The tenant’s numbers, newest first.' })
+  async phoneNumbers(
+    @Arg('status', () => PhoneNumberStatus, { nullable: true }) status: PhoneNumberStatus | null,
+    @Arg('numberType', () => NumberType, { nullable: true }) numberType: NumberType | null,
+    @Arg('connectionId', () => ID, { nullable: true }) connectionId: string | null,
+    @Arg('first', () => Int, { nullable: true }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @CurrentActor() actor: Actor,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return toConnection(await listPhoneNumbers(ctx, actor, { status, numberType, connectionId }, { first, after }));
+  }
+
+  @Authorized('numbers:read')
+  @Query(() => PhoneNumber, { description: 'One of the tenant’s numbers (number_not_found otherwise).' })
+  phoneNumber(@Arg('id', () => ID) id: string, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return getPhoneNumber(ctx, actor, id);
+  }
+
+  @Authorized('numbers:read')
+  @Query(() => NumberReservation)
+  numberReservation(@Arg('id', () => ID) id: string, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return getReservation(ctx, actor, id);
+  }
+
+  @Authorized('numbers:read')
+  @Query(() => NumberConnectionResource, { description: 'The tenant’s default connection.' })
+  defaultConnection(@CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return getDefaultConnection(ctx, actor);
+  }
+
+  @Authorized('numbers:read')
+  @Query(() => [NumberConnectionResource], { description: 'Every connection the tenant owns, default first.' })
+  connections(@CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return listConnections(ctx, actor);
+  }
+
+  @Authorized('numbers:write')
+  @Mutation(() => NumberReservation, { description: 'Holds numbers for 15 minutes: nobody else can reserve or buy them.' })
+  reserveNumbers(@Arg('input', () => ReserveNumbersInput) input: ReserveNumbersInput, @IdempotencyKeyArg() _key: string | undefined, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return reserveNumbers(ctx, actor, input.phoneNumbers);
+  }
+
+  @Authorized('numbers:write')
+  @Mutation(() => NumberReservation, { description: 'Lets reserved numbers go before expiry.' })
+  releaseNumberReservation(@Arg('id', () => ID) id: string, @IdempotencyKeyArg() _key: string | undefined, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return releaseReservation(ctx, actor, id);
+  }
+
+  @Authorized('numbers:write')
+  @Mutation(() => [PhoneNumber], { description: 'Buys numbers: the NRC is debited now, the numbers are pending until the carrier activates them.' })
+  orderNumbers(@Arg('input', () => OrderNumbersInput) input: OrderNumbersInput, @IdempotencyKeyArg() _key: string | undefined, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return orderNumbers(ctx, actor, input);
+  }
+
+  @Authorized('numbers:read')
+  @Subscription(() => PhoneNumber, {
+    description: 'A number of the tenant changed status (optionally one number).',
+    topics: 'NUMBER_STATUS_CHANGED',
+    topicId: ({ context }: { context: GatewayContext }) => {
+      const actor = actorFromContext(context);
+      requireScope(actor, 'numbers:read');
+      return actor.tenantId;
+    },
+    filter: ({ payload, args }: { payload: { phoneNumberId: string }; args: { id?: string | null } }) => !args.id || payload.phoneNumberId === args.id,
+  })
+  numberStatusChanged(
+    @Arg('id', () => ID, { nullable: true }) _id: string | null,
+    @Root() event: { tenantId: string; phoneNumberId: string; status: string },
+    @CurrentActor() actor: Actor,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return getPhoneNumber(ctx, actor, event.phoneNumberId);
+  }
+}

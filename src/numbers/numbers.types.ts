@@ -1,0 +1,178 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { InboundCallScreening, NumberType, PhoneNumberStatus } from '../generated/prisma/enums';
+import { Connection } from '../graphql/connection';
+import { CentsScalar } from '../platform/money';
+
+registerEnumType(NumberType, { name: 'NumberType', description: 'local, toll_free, national or mobile.' });
+registerEnumType(PhoneNumberStatus, { name: 'PhoneNumberStatus', description: 'pending until the carrier activates it; failed or released are final.' });
+registerEnumType(InboundCallScreening, { name: 'InboundCallScreening' });
+
+@ObjectType({ description: 'The customer price (after markup): what will be debited.' })
+export class AvailableNumberPricing {
+  @Field(() => CentsScalar, { description: 'The one-time activation fee (NRC).' })
+  activationFeeCents!: bigint;
+
+  @Field(() => CentsScalar, { description: 'The monthly fee (MRC).' })
+  monthlyFeeCents!: bigint;
+}
+
+@ObjectType({ description: 'A number in the carrier’s inventory that nobody holds or owns.' })
+export class AvailableNumber {
+  @Field(() => String)
+  phoneNumber!: string;
+
+  @Field(() => String)
+  countryCode!: string;
+
+  @Field(() => String, { nullable: true })
+  region!: string | null;
+
+  @Field(() => String, { nullable: true })
+  locality!: string | null;
+
+  @Field(() => NumberType)
+  numberType!: NumberType;
+
+  @Field(() => [String])
+  capabilities!: string[];
+
+  @Field(() => AvailableNumberPricing)
+  pricing!: AvailableNumberPricing;
+}
+
+@ObjectType({ description: 'A DID the tenant bought.' })
+export class PhoneNumber {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  e164!: string;
+
+  @Field(() => String)
+  countryCode!: string;
+
+  @Field(() => NumberType)
+  numberType!: NumberType;
+
+  @Field(() => [String])
+  capabilities!: string[];
+
+  @Field(() => PhoneNumberStatus)
+  status!: PhoneNumberStatus;
+
+  @Field(() => CentsScalar)
+  monthlyPriceCentsCustomer!: bigint;
+
+  @Field(() => CentsScalar)
+  activationPriceCentsCustomer!: bigint;
+
+  @Field(() => ID, { nullable: true })
+  connectionId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  customerReference!: string | null;
+
+  @Field(() => Boolean)
+  cnamLookupEnabled!: boolean;
+
+  @Field(() => String, { nullable: true })
+  cnamDisplayName!: string | null;
+
+  @Field(() => Boolean)
+  techPrefixEnabled!: boolean;
+
+  @Field(() => InboundCallScreening)
+  inboundCallScreening!: InboundCallScreening;
+
+  @Field(() => Boolean)
+  messagingEnabled!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Why activation failed, for a failed number.' })
+  failureReason!: string | null;
+
+  @Field(() => Date)
+  orderedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  activatedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  releasedAt!: Date | null;
+}
+
+export const PhoneNumberConnection = Connection('PhoneNumber', PhoneNumber);
+
+@ObjectType({ description: 'Numbers held for the tenant until expiresAt: nobody else can reserve or buy them.' })
+export class NumberReservation {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => [String])
+  phoneNumbers!: string[];
+
+  @Field(() => String, { description: 'active, expired or released (let go, or consumed by an order)' })
+  status!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  releasedAt!: Date | null;
+}
+
+@ObjectType('Connection', { description: 'A sub-customer scope grouping numbers; every tenant has a default one.' })
+export class NumberConnectionResource {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Boolean)
+  isDefault!: boolean;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@InputType()
+export class ReserveNumbersInput {
+  @Field(() => [String], { description: 'E.164 numbers from the available inventory.' })
+  phoneNumbers!: string[];
+}
+
+@InputType()
+export class OrderNumbersInput {
+  @Field(() => [String], { description: 'E.164 numbers, all of this country and type.' })
+  phoneNumbers!: string[];
+
+  @Field(() => String, { description: 'ISO 3166-1 alpha-2.' })
+  countryCode!: string;
+
+  @Field(() => NumberType)
+  numberType!: NumberType;
+}
+
+@InputType()
+export class AvailableNumbersFilter {
+  @Field(() => String)
+  countryCode!: string;
+
+  @Field(() => NumberType, { nullable: true })
+  numberType?: NumberType | null;
+
+  @Field(() => String, { nullable: true, description: 'Area code / NDC.' })
+  nationalDestinationCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'City name.' })
+  locality?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'Every listed capability is required (voice, sms, mms, fax).' })
+  features?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: '1 to 100; 25 by default.' })
+  limit?: number | null;
+}

@@ -1,0 +1,126 @@
+import { credit, verifyLedger } from '../../src/billing/ledger.service';
+import { systemClock } from '../../src/platform/clock';
+import { ServiceDeps } from '../../src/platform/service-deps';
+import { FakeCarrier } from '../helpers/fake-carrier';
+import { createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { collect, wsClient } from '../helpers/ws';
+
+describe('phone numbers over /v1 and GraphQL', () => {
+  let gw: TestGateway;
+  let carrier: FakeCarrier;
+  let deps: ServiceDeps;
+  let t: TestTenant;
+
+  beforeAll(async () => {
+    carrier = new FakeCarrier();
+    gw = await startTestGateway({}, { carrier });
+    deps = { db: gw.prisma, pubSub: gw.pubSub, clock: systemClock };
+  });
+  afterAll(() => gw.close());
+  beforeEach(async () => {
+    t = await createTestTenant(gw.prisma);
+  });
+
+  const fund = (tenantId: string, cents: bigint) => credit(deps, { tenantId, kind: 'adjustment', amountCents: cents, description: 'test funds' });
+  const waitFor = async (check: () => Promise<boolean>) => {
+    for (let i = 0; i < 100; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('timed out');
+  };
+
+  it('searches in the spec’s shape, with every filter', async () => {
+    const r = await rest(gw.url, 'GET', '/v1/numbers/available?country_code=US&number_type=local&national_destination_code=512&locality=Austin&features=voice,sms&limit=2', { key: t.key });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      data: [
+        { phone_number: '+15125550100', country_code: 'US', region: 'TX', locality: 'Austin', number_type: 'local', capabilities: ['voice', 'sms'], pricing: { activation_fee_cents: 100, monthly_fee_cents: 150 } },
+        { phone_number: '+15125550101', country_code: 'US', region: 'TX', locality: 'Austin', number_type: 'local', capabilities: ['voice', 'sms'], pricing: { activation_fee_cents: 100, monthly_fee_cents: 150 } },
+      ],
+      meta: { count: 2 },
+    });
+    expect((await rest(gw.url, 'GET', '/v1/numbers/available?country_code=DE&number_type=toll_free', { key: t.key })).body.error.code).toBe('no_pricing_tier_configured');
+    expect((await rest(gw.url, 'GET', '/v1/numbers/available?country_code=DE&number_type=toll_free', { key: t.key })).status).toBe(422);
+    expect((await rest(gw.url, 'GET', '/v1/numbers/available', { key: t.key })).status).toBe(400);
+    expect((await rest(gw.url, 'GET', '/v1/numbers/available?country_code=US&features=voice,telepathy', { key: t.key })).status).toBe(400);
+  });
+
+  it('reserves, blocks another tenant, lets go; 404 across tenants', async () => {
+    const other = await createTestTenant(gw.prisma);
+    const r = await rest(gw.url, 'POST', '/v1/number-reservations', { key: t.key, body: { phone_numbers: ['+12125550100'] } });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ phone_numbers: ['+12125550100'], status: 'active', released_at: null });
+    expect(new Date(r.body.expires_at).getTime()).toBeGreaterThan(Date.now() + 14 * 60 * 1000);
+    const blocked = await rest(gw.url, 'POST', '/v1/number-reservations', { key: other.key, body: { phone_numbers: ['+12125550100'] } });
+    expect([blocked.status, blocked.body.error.code]).toEqual([400, 'order_invalid']);
+    expect((await rest(gw.url, 'GET', `/v1/number-reservations/${r.body.id}`, { key: other.key })).status).toBe(404);
+    expect((await rest(gw.url, 'GET', `/v1/number-reservations/${r.body.id}`, { key: t.key })).body.status).toBe('active');
+    expect((await rest(gw.url, 'DELETE', `/v1/number-reservations/${r.body.id}`, { key: t.key })).body.status).toBe('released');
+    const after = await rest(gw.url, 'POST', '/v1/number-reservations', { key: other.key, body: { phone_numbers: ['+12125550100'] } });
+    expect(after.status).toBe(201);
+    await rest(gw.url, 'DELETE', `/v1/number-reservations/${after.body.id}`, { key: other.key });
+  });
+
+  it('orders with an Idempotency-Key (a retry replays: same numbers, one debit), activates, and both APIs agree', async () => {
+    await fund(t.tenantId, 1_000n);
+    const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
+    const sub = collect<{ data: { numberStatusChanged: { e164: string; status: string } } }>(client, 'subscription { numberStatusChanged { e164 status } }', 1);
+    await sub.ready;
+    const body = { phone_numbers: ['+15125550102'], country_code: 'US', number_type: 'local' };
+    const headers = { 'Idempotency-Key': 'order-e2e-1' };
+    const first = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body, headers });
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual([
+      {
+        id: expect.any(String), e164: '+15125550102', country_code: 'US', number_type: 'local', capabilities: ['voice'], status: 'pending',
+        monthly_price_cents_customer: 150, activation_price_cents_customer: 100, connection_id: null, ordered_at: expect.any(String), activated_at: null, released_at: null,
+      },
+    ]);
+    const again = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body, headers });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const debits = await gw.prisma.ledgerEntry.findMany({ where: { tenantId: t.tenantId, kind: 'number_activation' } });
+    expect(debits.map((d) => d.amountCents)).toEqual([-100n]);
+
+    await waitFor(async () => carrier.orders.some((o) => o.phoneNumbers.includes('+15125550102')));
+    await carrier.settle('+15125550102');
+    expect((await sub.done)[0].data.numberStatusChanged).toEqual({ e164: '+15125550102', status: 'active' });
+    await client.dispose();
+
+    const id = first.body[0].id;
+    const viaRest = await rest(gw.url, 'GET', `/v1/numbers/${id}`, { key: t.key });
+    expect(viaRest.body).toMatchObject({ id, status: 'active', failure_reason: null, inbound_call_screening: 'disabled' });
+    const viaGql = await gql(gw.url, `query($id: ID!) { phoneNumber(id: $id) { id e164 status activatedAt monthlyPriceCentsCustomer } }`, { key: t.key, variables: { id } });
+    expect(viaGql.body.data.phoneNumber).toEqual({ id, e164: '+15125550102', status: 'active', activatedAt: viaRest.body.activated_at, monthlyPriceCentsCustomer: 150 });
+    const list = await rest(gw.url, 'GET', '/v1/numbers?status=active&limit=10', { key: t.key });
+    expect(list.body).toEqual({ data: [viaRest.body], meta: { next_cursor: null } });
+    const gqlList = await gql(gw.url, '{ phoneNumbers(status: active) { nodes { id } pageInfo { hasNextPage } } }', { key: t.key });
+    expect(gqlList.body.data.phoneNumbers).toEqual({ nodes: [{ id }], pageInfo: { hasNextPage: false } });
+    expect((await gw.prisma.ledgerEntry.findMany({ where: { tenantId: t.tenantId, kind: 'number_monthly' } })).length).toBe(1);
+    expect(await verifyLedger(gw.prisma)).toEqual([]);
+
+    // Another tenant, an unknown id and a malformed one all answer number_not_found.
+    const other = await createTestTenant(gw.prisma);
+    for (const path of [`/v1/numbers/${id}`, '/v1/numbers/00000000-0000-4000-8000-000000000000', '/v1/numbers/nope']) {
+      const r = await rest(gw.url, 'GET', path, { key: path.endsWith(id) ? other.key : t.key });
+      expect([r.status, r.body.error.code]).toEqual([404, 'number_not_found']);
+    }
+    expect((await rest(gw.url, 'GET', '/v1/numbers', { key: other.key })).body.data).toEqual([]);
+  });
+
+  it('an order the balance cannot cover: 402 balance_insufficient, nothing ordered', async () => {
+    await fund(t.tenantId, 50n);
+    const r = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body: { phone_numbers: ['+15125550103'], country_code: 'US', number_type: 'local' }, headers: { 'Idempotency-Key': 'poor-1' } });
+    expect([r.status, r.body.error.code]).toEqual([402, 'balance_insufficient']);
+    expect(await gw.prisma.phoneNumber.count({ where: { tenantId: t.tenantId } })).toBe(0);
+    const bad = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body: { phone_numbers: ['+15125550103'], country_code: 'US', number_type: 'landline' } });
+    expect(bad.status).toBe(400);
+  });
+
+  it('connections: the default one and the list', async () => {
+    const def = await rest(gw.url, 'GET', '/v1/connection', { key: t.key });
+    expect(def.body).toEqual({ id: expect.any(String), name: 'Default', is_default: true, created_at: expect.any(String) });
+    expect((await rest(gw.url, 'GET', '/v1/connections', { key: t.key })).body).toEqual({ data: [def.body] });
+  });
+});
