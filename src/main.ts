@@ -12,6 +12,8 @@ import { ensureDemoKey } from './tenants/demo';
 import { setUpPayments } from './payments/setup';
 import { publishLocalStripe } from './payments/local-stripe-address';
 import { startBillingScheduler } from './billing/billing-scheduler';
+import { createCarrierSimulator } from './carrier';
+import { numberCarrierFrom } from './numbers/carrier-adapter';
 
 // Starts the gateway: config → PostgreSQL (embedded when DATABASE_URL is unset) → migrations → HTTP + WebSocket.
 // SIGINT/SIGTERM drain connections and stop the embedded database, so no postgres process is left behind.
@@ -53,7 +55,10 @@ async function main() {
     cleanups.push(() => payments.close());
     if (payments.local) cleanups.push(publishLocalStripe(dataDir, payments.local));
     cleanups.push(startBillingScheduler({ db: prisma, pubSub, payments: payments.payments }, logger));
-    const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments });
+    // The only carrier there is: the deterministic simulator (activations take 0.2–2 s, about 5% fail).
+    const carrier = createCarrierSimulator({ onListenerError: (err, event) => logger.error({ err, event: event.id }, 'carrier event listener failed') });
+    cleanups.push(async () => carrier.close());
+    const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments, carrier: numberCarrierFrom(carrier) });
     // Pushed last so it runs first: stop taking requests before what they depend on goes away.
     cleanups.push(() => gateway.close());
     const { port } = await gateway.listen(config.port, config.host);
