@@ -69,7 +69,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const schema = await buildGatewaySchema(pubSub);
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
   const metrics = createMetrics();
-  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits });
+  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits, keyRecheckMs: config.wsKeyRecheckMs });
   const apollo = createApolloServer({ schema, httpServer, limits, introspection: config.graphqlIntrospection, logger, metrics, onDrain: () => ws.close() });
   await apollo.start();
 

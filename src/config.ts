@@ -20,6 +20,8 @@ export interface Config {
   /** Largest accepted request body, bytes. */
   bodyLimitBytes: number;
   idempotencyTtlHours: number;
+  /** Open WebSockets whose key was revoked or expired are closed within this many milliseconds. */
+  wsKeyRecheckMs: number;
   /** Seeds a demo tenant and prints its key at start (on by default for the embedded database). */
   seedDemo: boolean;
   /** Unset → the local Stripe-compatible server (payments/stripe-local) is started and used. */
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlIntrospection: bool(env, 'GRAPHQL_INTROSPECTION', true),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30),
+    wsKeyRecheckMs: int(env, 'WS_KEY_RECHECK_MS', 2000, 50, 600_000),
     seedDemo: bool(env, 'SEED_DEMO', databaseUrl === undefined),
     ...stripe(env),
     topUpMinimumCents: int(env, 'TOPUP_MINIMUM_CENTS', 500, 50, 100_000_000),

@@ -9,6 +9,7 @@ import { ServiceDeps } from '../platform/service-deps';
 import { formatGraphQLError } from './errors';
 import { GatewayContext, makeContext } from './context';
 import { checkQueryLimits, QueryLimits } from './limits';
+import { watchSocketKeys } from './ws-key-watch';
 
 export interface WsDeps {
   schema: GraphQLSchema;
@@ -17,6 +18,8 @@ export interface WsDeps {
   prisma: PrismaClient;
   services: ServiceDeps;
   limits: QueryLimits;
+  /** How often open sockets' keys are re-checked (revoked, expired, tenant suspended). */
+  keyRecheckMs: number;
 }
 
 /** The key may come as `Authorization`, `authorization`, or inside `headers` (GraphiQL sends its header editor's JSON). */
@@ -33,6 +36,7 @@ const CLOSE_FOR: Record<string, number> = { authentication_required: 4401, inval
 /** graphql-ws on the same port and path as HTTP GraphQL; the API key travels in `connection_init`. */
 export function startSubscriptionServer(deps: WsDeps) {
   const wsServer = new WebSocketServer({ server: deps.httpServer, path: deps.path });
+  const keys = watchSocketKeys(deps.prisma, deps.keyRecheckMs);
   type Extra = { auth?: AuthResult; connectionId: string };
   const handle = useServer<Record<string, unknown>, Extra>(
     {
@@ -45,6 +49,7 @@ export function startSubscriptionServer(deps: WsDeps) {
           return false;
         }
         ctx.extra.auth = auth;
+        if (auth.actor.keyId) keys.watch(ctx.extra.socket, auth.actor.keyId);
         return true;
       },
       onSubscribe: (_ctx, _id, payload) => {
@@ -66,6 +71,7 @@ export function startSubscriptionServer(deps: WsDeps) {
   return {
     wsServer,
     async close() {
+      keys.close();
       await handle.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
