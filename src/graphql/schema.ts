@@ -6,7 +6,7 @@ import { InvoiceResolver } from '../billing/invoice.resolver';
 import { PlansResolver } from '../billing/plans.resolver';
 import { QuotaResolver } from '../billing/quota.resolver';
 import { RefundResolver } from '../billing/refund.resolver';
-import { NumbersResolver } from '../numbers/numbers.resolver';
+import { NumbersResolver, PhoneNumberFieldsResolver } from '../numbers/numbers.resolver';
 import { ApiKeyResolver } from '../tenants/api-key.resolver';
 import { actorOf } from '../platform/auth/authenticate';
 import { isScope, requireScope } from '../platform/auth/scopes';
@@ -14,7 +14,7 @@ import { PubSub } from '../platform/pubsub';
 import { GatewayContext } from './context';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver];
 
 /** `@Authorized('billing:read')` is the door check; services check the same scope again. */
 const authChecker: AuthChecker<GatewayContext> = ({ context }, scopes) => {

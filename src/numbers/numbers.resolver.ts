@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { NumberType, PhoneNumberStatus } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
 import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
@@ -6,6 +6,7 @@ import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { getDefaultConnection, listConnections } from './connections.service';
 import { getPhoneNumber, listPhoneNumbers, orderNumbers, searchAvailable } from './numbers.service';
+import { numbersLoaders } from './numbers.loaders';
 import { getReservation, releaseReservation, reserveNumbers } from './reservations.service';
 import {
   AvailableNumber,
@@ -100,5 +101,13 @@ export class NumbersResolver {
     @Ctx() ctx: GatewayContext,
   ) {
     return getPhoneNumber(ctx, actor, event.phoneNumberId);
+  }
+}
+
+@Resolver(() => PhoneNumber)
+export class PhoneNumberFieldsResolver {
+  @FieldResolver(() => NumberConnectionResource, { nullable: true, description: 'The connection the number is assigned to.' })
+  connection(@Root() number: { connectionId: string | null }, @Ctx() ctx: GatewayContext) {
+    return number.connectionId ? numbersLoaders(ctx).connection.load(number.connectionId) : null;
   }
 }

@@ -123,4 +123,33 @@ describe('phone numbers over /v1 and GraphQL', () => {
     expect(def.body).toEqual({ id: expect.any(String), name: 'Default', is_default: true, created_at: expect.any(String) });
     expect((await rest(gw.url, 'GET', '/v1/connections', { key: t.key })).body).toEqual({ data: [def.body] });
   });
+
+  it('a list of numbers with their connection resolves in a constant number of SQL statements', async () => {
+    const connection = await gw.prisma.connection.findFirstOrThrow({ where: { tenantId: t.tenantId, isDefault: true } });
+    const other = await createTestTenant(gw.prisma);
+    const foreign = await gw.prisma.connection.findFirstOrThrow({ where: { tenantId: other.tenantId } });
+    const make = (count: number, offset: number) =>
+      gw.prisma.phoneNumber.createMany({
+        data: Array.from({ length: count }, (_, i) => ({
+          tenantId: t.tenantId, e164: `+1555000${String(offset + i).padStart(4, '0')}`, countryCode: 'US', numberType: 'local' as const, status: 'active' as const,
+          activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: '00000000-0000-4000-8000-000000000001',
+          connectionId: i === 0 ? foreign.id : connection.id,
+        })),
+      });
+    const count = async () => {
+      const before = gw.statements.length;
+      const r = await gql(gw.url, '{ phoneNumbers(first: 200) { nodes { id connection { id isDefault } } } }', { key: t.key });
+      expect(r.body.errors).toBeUndefined();
+      return { statements: gw.statements.length - before, nodes: r.body.data.phoneNumbers.nodes as { connection: { id: string } | null }[] };
+    };
+    await make(5, 0);
+    const small = await count();
+    await make(95, 100);
+    const large = await count();
+    expect(large.nodes).toHaveLength(100);
+    expect(large.statements).toBe(small.statements);
+    // Another tenant's connection (impossible through the API) would resolve to null, not leak.
+    expect(large.nodes.filter((n) => n.connection === null)).toHaveLength(2);
+    expect(large.nodes.filter((n) => n.connection?.id === connection.id)).toHaveLength(98);
+  });
 });

@@ -1,0 +1,23 @@
+import DataLoader from 'dataloader';
+import { actorFromContext, GatewayContext } from '../graphql/context';
+import { connectionsByIds, ConnectionView } from './connections.service';
+
+// Built lazily once per context (one per HTTP request, one per subscription event), so a cache never outlives
+// the operation that filled it; keyed by the context object, which is garbage-collected with it.
+const perContext = new WeakMap<GatewayContext, { connection: DataLoader<string, ConnectionView | null> }>();
+
+export function numbersLoaders(ctx: GatewayContext) {
+  let loaders = perContext.get(ctx);
+  if (!loaders) {
+    const tenantId = actorFromContext(ctx).tenantId;
+    loaders = {
+      // Tenant-scoped: a connection id of another tenant resolves to null, never to its row.
+      connection: new DataLoader(async (ids) => {
+        const found = new Map((await connectionsByIds(ctx.db, tenantId, ids)).map((c) => [c.id, c]));
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+    };
+    perContext.set(ctx, loaders);
+  }
+  return loaders;
+}
