@@ -4,6 +4,7 @@ import { systemClock } from '../platform/clock';
 import { ServiceDeps } from '../platform/service-deps';
 import { runMonthlyBillingIfDue } from './invoice.jobs';
 import { renewSubscriptions } from './plans.service';
+import { chargeMonthlyNumberFees } from '../numbers/numbers.jobs';
 
 // The gateway's own clock for periodic billing: once an hour, each instance renews plan periods that ended and
 // asks whether this month's billing has completed, and runs it if not. The run's advisory lock lets only one instance work at a time, and an hour later
@@ -41,6 +42,11 @@ export function startBillingScheduler(deps: Omit<ServiceDeps, 'clock'> & { clock
     running = renewSubscriptions(services)
       .then((renewal) => {
         if (renewal.renewed || renewal.ended) logger.info(renewal, 'subscriptions renewed or ended');
+        return chargeMonthlyNumberFees(services);
+      })
+      .then((mrc) => {
+        // Numbers' monthly fees for this month (once per number and month, whichever instance runs first).
+        if (mrc.charged) logger.info(mrc, 'number monthly fees charged');
         return runMonthlyBillingIfDue(services);
       })
       .then((out) => {

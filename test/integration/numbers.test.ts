@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/platform/clock';
 import { systemActor } from '../../src/platform/auth/scopes';
 import { getPhoneNumber, listPhoneNumbers, orderNumbers, searchAvailable, startNumberActivation } from '../../src/numbers/numbers.service';
 import { proratedMonthlyCents } from '../../src/numbers/pricing.service';
+import { chargeMonthlyNumberFees } from '../../src/numbers/numbers.jobs';
 import { getReservation, releaseReservation, reserveNumbers } from '../../src/numbers/reservations.service';
 import { getDefaultConnection, listConnections } from '../../src/numbers/connections.service';
 import { FakeCarrier } from '../helpers/fake-carrier';
@@ -204,5 +205,31 @@ describe('phone numbers', () => {
     const second = await listPhoneNumbers(deps, actor(a), {}, { first: 2, after: first.endCursor });
     expect([...first.nodes, ...second.nodes].map((n) => n.e164).sort()).toEqual(['+15125550100', '+15125550101', '+15125550102']);
     await expect(listPhoneNumbers(deps, actor(a), { status: 'sold' }, {})).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('charges the MRC once a month, even when the job runs twice (or concurrently), and never past a release', async () => {
+    const t = await fundedTenant(deps, 1_000n);
+    const [n1, n2] = await orderNumbers(deps, actor(t), { phoneNumbers: ['+15125550100', '+15125550101'], countryCode: 'US', numberType: 'local' });
+    await settleSubmissions();
+    await carrier.settle('+15125550100', { at: new Date('2026-11-16T12:00:05Z') });
+    await carrier.settle('+15125550101', { at: new Date('2026-11-16T12:00:06Z') });
+    // In the activation month the pro-rata share was the month's fee.
+    expect((await chargeMonthlyNumberFees(deps)).charged).toBe(0);
+    await base.prisma.phoneNumber.update({ where: { id: n2.id }, data: { status: 'released', releasedAt: new Date('2026-11-20T00:00:00Z') } });
+    clock.set(new Date('2026-12-01T00:30:00Z'));
+    try {
+      const runs = await Promise.all([chargeMonthlyNumberFees(deps), chargeMonthlyNumberFees(deps), chargeMonthlyNumberFees(deps)]);
+      expect(runs.reduce((sum, r) => sum + r.charged, 0)).toBe(1);
+      expect((await chargeMonthlyNumberFees(deps)).charged).toBe(0);
+      const monthly = (await ledger(t)).filter((e) => e.kind === 'number_monthly').map((e) => [e.referenceId, e.amountCents, e.dedupeKey]);
+      expect(monthly).toEqual([
+        [n1.id, -75n, `number_monthly:${n1.id}:2026-11`],
+        [n2.id, -75n, `number_monthly:${n2.id}:2026-11`],
+        [n1.id, -150n, `number_monthly:${n1.id}:2026-12`],
+      ]);
+      expect(await verifyLedger(base.prisma)).toEqual([]);
+    } finally {
+      clock.set(new Date('2026-11-16T12:00:00Z'));
+    }
   });
 });
