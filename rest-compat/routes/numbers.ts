@@ -97,6 +97,15 @@ export const numberRoutes: RestRoute[] = [
     shape: (data) => toSnake(data.phoneNumber),
   },
   {
+    method: 'PATCH',
+    path: '/numbers/:id',
+    summary: 'Configure an active number; only the fields sent change',
+    document: `mutation UpdatePhoneNumber($id: ID!, $input: UpdatePhoneNumberInput!) { updatePhoneNumber(id: $id, input: $input) { ${PHONE_NUMBER_DETAIL} } }`,
+    bodyInput: 'UpdatePhoneNumberInput',
+    variables: (req) => ({ id: req.params.id }),
+    shape: (data) => toSnake(data.updatePhoneNumber),
+  },
+  {
     method: 'GET',
     path: '/connection',
     summary: 'The tenant’s default connection',

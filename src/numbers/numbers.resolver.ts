@@ -17,7 +17,9 @@ import {
   PhoneNumber,
   PhoneNumberConnection,
   ReserveNumbersInput,
+  UpdatePhoneNumberInput,
 } from './numbers.types';
+import { updatePhoneNumber } from './configure.service';
 
 @Resolver()
 export class NumbersResolver {
@@ -81,6 +83,18 @@ export class NumbersResolver {
   @Mutation(() => [PhoneNumber], { description: 'Buys numbers: the NRC is debited now, the numbers are pending until the carrier activates them.' })
   orderNumbers(@Arg('input', () => OrderNumbersInput) input: OrderNumbersInput, @IdempotencyKeyArg() _key: string | undefined, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
     return orderNumbers(ctx, actor, input);
+  }
+
+  @Authorized('numbers:write')
+  @Mutation(() => PhoneNumber, { description: 'Configures an active number; only the fields sent change.' })
+  updatePhoneNumber(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdatePhoneNumberInput) input: UpdatePhoneNumberInput,
+    @IdempotencyKeyArg() _key: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return updatePhoneNumber(ctx, actor, id, { ...input });
   }
 
   @Authorized('numbers:read')

@@ -176,3 +176,27 @@ export class AvailableNumbersFilter {
   @Field(() => Int, { nullable: true, description: '1 to 100; 25 by default.' })
   limit?: number | null;
 }
+
+@InputType({ description: 'Only the fields sent change.' })
+export class UpdatePhoneNumberInput {
+  @Field(() => String, { nullable: true, description: 'Free-form tag, at most 120 characters; null clears it.' })
+  customerReference?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  cnamLookupEnabled?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'At most 15 characters; null clears it.' })
+  cnamDisplayName?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  techPrefixEnabled?: boolean | null;
+
+  @Field(() => InboundCallScreening, { nullable: true })
+  inboundCallScreening?: InboundCallScreening | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Needs the tenant’s messaging profile (409 messaging_profile_not_provisioned).' })
+  messagingEnabled?: boolean | null;
+
+  @Field(() => ID, { nullable: true, description: 'One of the tenant’s connections; null detaches.' })
+  connectionId?: string | null;
+}

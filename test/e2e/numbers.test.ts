@@ -152,4 +152,39 @@ describe('phone numbers over /v1 and GraphQL', () => {
     expect(large.nodes.filter((n) => n.connection === null)).toHaveLength(2);
     expect(large.nodes.filter((n) => n.connection?.id === connection.id)).toHaveLength(98);
   });
+
+  it('PATCH changes only the fields sent, with every rule of the spec', async () => {
+    await fund(t.tenantId, 1_000n);
+    const order = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body: { phone_numbers: ['+12125550100'], country_code: 'US', number_type: 'local' } });
+    const id = order.body[0].id;
+    const patch = (body: unknown, key = t.key) => rest(gw.url, 'PATCH', `/v1/numbers/${id}`, { key, body });
+    const pending = await patch({ customer_reference: 'x' });
+    expect([pending.status, pending.body.error.code]).toEqual([409, 'number_not_yet_active']);
+    await waitFor(async () => carrier.orders.some((o) => o.phoneNumbers.includes('+12125550100')));
+    await carrier.settle('+12125550100');
+
+    const def = (await rest(gw.url, 'GET', '/v1/connection', { key: t.key })).body;
+    const r = await patch({ customer_reference: 'primary-support-line', cnam_lookup_enabled: true, cnam_display_name: 'Yourco Sales', connection_id: def.id });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ customer_reference: 'primary-support-line', cnam_lookup_enabled: true, cnam_display_name: 'Yourco Sales', connection_id: def.id, tech_prefix_enabled: false, inbound_call_screening: 'disabled' });
+    const r2 = await patch({ inbound_call_screening: 'flag_calls', tech_prefix_enabled: true });
+    expect(r2.body).toMatchObject({ customer_reference: 'primary-support-line', cnam_display_name: 'Yourco Sales', connection_id: def.id, inbound_call_screening: 'flag_calls', tech_prefix_enabled: true });
+    expect((await patch({ connection_id: null })).body.connection_id).toBeNull();
+
+    const codes = async (body: unknown, key?: string) => {
+      const res = await patch(body, key);
+      return [res.status, res.body.error?.code];
+    };
+    expect(await codes({ customer_reference: 'x'.repeat(121) })).toEqual([400, 'invalid_request']);
+    expect(await codes({ cnam_display_name: 'x'.repeat(16) })).toEqual([400, 'invalid_request']);
+    expect(await codes({ inbound_call_screening: 'sometimes' })).toEqual([400, 'invalid_request']);
+    expect(await codes({ messaging_enabled: true })).toEqual([409, 'messaging_profile_not_provisioned']);
+    const other = await createTestTenant(gw.prisma);
+    const foreign = (await rest(gw.url, 'GET', '/v1/connection', { key: other.key })).body;
+    expect(await codes({ connection_id: foreign.id })).toEqual([400, 'invalid_request']);
+    expect(await codes({ customer_reference: 'mine now' }, other.key)).toEqual([404, 'number_not_found']);
+    expect((await rest(gw.url, 'GET', `/v1/numbers/${id}`, { key: t.key })).body).toMatchObject({ customer_reference: 'primary-support-line', connection_id: null, messaging_enabled: false });
+    const viaGql = await gql(gw.url, 'mutation($id: ID!) { updatePhoneNumber(id: $id, input: { customerReference: "gql" }) { customerReference inboundCallScreening } }', { key: t.key, variables: { id } });
+    expect(viaGql.body.data.updatePhoneNumber).toEqual({ customerReference: 'gql', inboundCallScreening: 'flag_calls' });
+  });
 });

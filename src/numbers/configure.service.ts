@@ -1,0 +1,69 @@
+import { recordAudit } from '../audit/audit.service';
+import { InboundCallScreening } from '../generated/prisma/enums';
+import { Actor, requireScope } from '../platform/auth/scopes';
+import { inTransaction } from '../platform/db/transaction';
+import { ApiError, invalidRequest } from '../platform/errors';
+import { isUuid } from '../platform/ids';
+import { ServiceDeps } from '../platform/service-deps';
+import { getPhoneNumber, PhoneNumberView } from './numbers.service';
+
+/** PATCH /v1/numbers/{id}: only the fields present change (`undefined` = not sent; `null` clears where allowed). */
+export interface PhoneNumberPatch {
+  customerReference?: string | null;
+  cnamLookupEnabled?: boolean | null;
+  cnamDisplayName?: string | null;
+  techPrefixEnabled?: boolean | null;
+  inboundCallScreening?: InboundCallScreening | null;
+  messagingEnabled?: boolean | null;
+  connectionId?: string | null;
+}
+
+export async function updatePhoneNumber(deps: ServiceDeps, actor: Actor, id: string, patch: PhoneNumberPatch): Promise<PhoneNumberView> {
+  requireScope(actor, 'numbers:write');
+  if (!isUuid(id)) throw new ApiError('number_not_found', 'Phone number not found');
+  const data: Record<string, unknown> = {};
+  if (patch.customerReference !== undefined) {
+    if (patch.customerReference !== null && patch.customerReference.length > 120) throw invalidRequest('customer_reference is at most 120 characters', 'customer_reference');
+    data.customerReference = patch.customerReference;
+  }
+  if (patch.cnamDisplayName !== undefined) {
+    if (patch.cnamDisplayName !== null && patch.cnamDisplayName.length > 15) throw invalidRequest('cnam_display_name is at most 15 characters', 'cnam_display_name');
+    data.cnamDisplayName = patch.cnamDisplayName;
+  }
+  for (const flag of ['cnamLookupEnabled', 'techPrefixEnabled', 'messagingEnabled', 'inboundCallScreening'] as const) {
+    if (patch[flag] === undefined) continue;
+    if (patch[flag] === null) throw invalidRequest(`${flag.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} cannot be null`, flag);
+    data[flag] = patch[flag];
+  }
+  return inTransaction(deps.db, async (tx) => {
+    const [row] = await tx.$queryRaw<{ status: string }[]>`
+      SELECT status::text FROM phone_numbers WHERE id = ${id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
+    if (!row) throw new ApiError('number_not_found', 'Phone number not found');
+    if (row.status === 'pending') throw new ApiError('number_not_yet_active', 'The number is still being activated; retry once it is active');
+    if (row.status !== 'active') throw new ApiError('conflict', `A ${row.status} number cannot be configured`);
+    if (patch.messagingEnabled === true) {
+      // Messaging profiles are provisioned by support; no tenant has one yet.
+      throw new ApiError('messaging_profile_not_provisioned', 'The tenant has no messaging profile; contact support');
+    }
+    if (patch.connectionId !== undefined) {
+      if (patch.connectionId !== null) {
+        const own = isUuid(patch.connectionId) && (await tx.connection.count({ where: { id: patch.connectionId, tenantId: actor.tenantId } })) > 0;
+        if (!own) throw invalidRequest('connection_id is not one of your connections', 'connection_id');
+      }
+      data.connectionId = patch.connectionId;
+    }
+    const before = await getPhoneNumber({ ...deps, db: tx }, actor, id);
+    if (Object.keys(data).length) {
+      await tx.phoneNumber.update({ where: { id }, data });
+      const changed = Object.keys(data);
+      await recordAudit(tx, actor, {
+        action: 'phone_number.updated',
+        resourceType: 'phone_number',
+        resourceId: id,
+        before: Object.fromEntries(changed.map((k) => [k, (before as unknown as Record<string, unknown>)[k]])),
+        after: data,
+      });
+    }
+    return getPhoneNumber({ ...deps, db: tx }, actor, id);
+  });
+}
