@@ -106,6 +106,14 @@ export const numberRoutes: RestRoute[] = [
     shape: (data) => toSnake(data.updatePhoneNumber),
   },
   {
+    method: 'DELETE',
+    path: '/numbers/:id',
+    summary: 'Release a number; the row stays queryable as released',
+    document: `mutation ReleasePhoneNumber($id: ID!) { releasePhoneNumber(id: $id) { ${PHONE_NUMBER_DETAIL} } }`,
+    variables: (req) => ({ id: req.params.id }),
+    shape: (data) => toSnake(data.releasePhoneNumber),
+  },
+  {
     method: 'GET',
     path: '/connection',
     summary: 'The tenant’s default connection',

@@ -9,5 +9,6 @@ export function numberCarrierFrom(carrier: CarrierNumbers): NumberCarrier {
     inventoryNumbers: async (phoneNumbers) => (await Promise.all(phoneNumbers.map((n) => carrier.getInventoryNumber(n)))).filter((n) => n !== null),
     orderNumbers: (phoneNumbers, orderRef) => carrier.orderNumbers(phoneNumbers, { orderRef }),
     onNumberEvent: (listener) => carrier.onNumberEvent((event) => listener(event)),
+    releaseNumber: (phoneNumber) => carrier.releaseNumber(phoneNumber),
   };
 }

@@ -45,4 +45,6 @@ export interface NumberCarrier {
   /** Starts activation; every number later gets exactly one activated / activation_failed event. */
   orderNumbers(phoneNumbers: readonly string[], orderRef: string): Promise<{ upstreamOrderId: string; orderedAt: Date }>;
   onNumberEvent(listener: (event: CarrierNumberEvent) => void | Promise<void>): () => void;
+  /** Gives a number back upstream; idempotent. */
+  releaseNumber(phoneNumber: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit.service';
 import { InboundCallScreening } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
-import { inTransaction } from '../platform/db/transaction';
+import { afterCommit, inTransaction } from '../platform/db/transaction';
 import { ApiError, invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
 import { ServiceDeps } from '../platform/service-deps';
@@ -64,6 +64,34 @@ export async function updatePhoneNumber(deps: ServiceDeps, actor: Actor, id: str
         after: data,
       });
     }
+    return getPhoneNumber({ ...deps, db: tx }, actor, id);
+  });
+}
+
+/**
+ * DELETE /v1/numbers/{id}: the row stays, `released` with `released_at`; the monthly fee stops at the end of the
+ * cycle already paid (no refund). The carrier gets the number back after commit, so a rollback never loses it.
+ */
+export async function releasePhoneNumber(deps: ServiceDeps, actor: Actor, id: string): Promise<PhoneNumberView> {
+  requireScope(actor, 'numbers:write');
+  if (!isUuid(id)) throw new ApiError('number_not_found', 'Phone number not found');
+  return inTransaction(deps.db, async (tx) => {
+    const [row] = await tx.$queryRaw<{ status: string; e164: string; tenant_id: string }[]>`
+      SELECT status::text, e164, tenant_id FROM phone_numbers WHERE id = ${id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
+    if (!row) throw new ApiError('number_not_found', 'Phone number not found');
+    // Releasing twice answers the released number: a retried DELETE is not an error.
+    if (row.status === 'released') return getPhoneNumber({ ...deps, db: tx }, actor, id);
+    if (row.status === 'pending') throw new ApiError('number_not_yet_active', 'The number is still being activated; release it once it is active');
+    if (row.status === 'failed') throw new ApiError('conflict', 'A number whose activation failed was never yours to release');
+    // release_not_permitted (last DID of an active porting order, emergency-address anchor) joins with those features.
+    const now = deps.clock.now();
+    await tx.phoneNumber.update({ where: { id }, data: { status: 'released', releasedAt: now } });
+    await recordAudit(tx, actor, { action: 'phone_number.released', resourceType: 'phone_number', resourceId: id, before: { status: 'active' }, after: { status: 'released', released_at: now } });
+    const carrier = deps.carrier;
+    afterCommit(tx, async () => {
+      deps.pubSub.publish('NUMBER_STATUS_CHANGED', row.tenant_id, { tenantId: row.tenant_id, phoneNumberId: id, status: 'released' });
+      await carrier?.releaseNumber(row.e164);
+    });
     return getPhoneNumber({ ...deps, db: tx }, actor, id);
   });
 }

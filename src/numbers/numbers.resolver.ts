@@ -19,7 +19,7 @@ import {
   ReserveNumbersInput,
   UpdatePhoneNumberInput,
 } from './numbers.types';
-import { updatePhoneNumber } from './configure.service';
+import { releasePhoneNumber, updatePhoneNumber } from './configure.service';
 
 @Resolver()
 export class NumbersResolver {
@@ -95,6 +95,12 @@ export class NumbersResolver {
     @Ctx() ctx: GatewayContext,
   ) {
     return updatePhoneNumber(ctx, actor, id, { ...input });
+  }
+
+  @Authorized('numbers:write')
+  @Mutation(() => PhoneNumber, { description: 'Releases an active number; the row stays, released. No refund for the month already paid.' })
+  releasePhoneNumber(@Arg('id', () => ID) id: string, @IdempotencyKeyArg() _key: string | undefined, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return releasePhoneNumber(ctx, actor, id);
   }
 
   @Authorized('numbers:read')

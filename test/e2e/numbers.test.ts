@@ -187,4 +187,27 @@ describe('phone numbers over /v1 and GraphQL', () => {
     const viaGql = await gql(gw.url, 'mutation($id: ID!) { updatePhoneNumber(id: $id, input: { customerReference: "gql" }) { customerReference inboundCallScreening } }', { key: t.key, variables: { id } });
     expect(viaGql.body.data.updatePhoneNumber).toEqual({ customerReference: 'gql', inboundCallScreening: 'flag_calls' });
   });
+
+  it('DELETE releases: the row stays released, the carrier gets it back, no refund, the number is sellable again', async () => {
+    await fund(t.tenantId, 1_000n);
+    const order = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body: { phone_numbers: ['+15125550103'], country_code: 'US', number_type: 'local' } });
+    const id = order.body[0].id;
+    const early = await rest(gw.url, 'DELETE', `/v1/numbers/${id}`, { key: t.key });
+    expect([early.status, early.body.error.code]).toEqual([409, 'number_not_yet_active']);
+    await waitFor(async () => carrier.orders.some((o) => o.phoneNumbers.includes('+15125550103')));
+    await carrier.settle('+15125550103');
+    const other = await createTestTenant(gw.prisma);
+    expect((await rest(gw.url, 'DELETE', `/v1/numbers/${id}`, { key: other.key })).status).toBe(404);
+    const balanceBefore = (await gw.prisma.tenant.findUniqueOrThrow({ where: { id: t.tenantId } })).balanceCents;
+    const r = await rest(gw.url, 'DELETE', `/v1/numbers/${id}`, { key: t.key });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id, status: 'released', released_at: expect.any(String) });
+    expect((await rest(gw.url, 'DELETE', `/v1/numbers/${id}`, { key: t.key })).body).toEqual(r.body);
+    expect((await rest(gw.url, 'GET', `/v1/numbers/${id}`, { key: t.key })).body.status).toBe('released');
+    await waitFor(async () => carrier.released.includes('+15125550103'));
+    expect((await gw.prisma.tenant.findUniqueOrThrow({ where: { id: t.tenantId } })).balanceCents).toBe(balanceBefore);
+    await fund(other.tenantId, 1_000n);
+    const resold = await rest(gw.url, 'POST', '/v1/numbers/order', { key: other.key, body: { phone_numbers: ['+15125550103'], country_code: 'US', number_type: 'local' } });
+    expect(resold.status).toBe(201);
+  });
 });

@@ -30,6 +30,12 @@ export class FakeCarrier implements NumberCarrier {
     return { upstreamOrderId, orderedAt: new Date() };
   }
 
+  readonly released: string[] = [];
+
+  async releaseNumber(phoneNumber: string): Promise<void> {
+    this.released.push(phoneNumber);
+  }
+
   onNumberEvent(listener: (e: CarrierNumberEvent) => void | Promise<void>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
