@@ -90,6 +90,18 @@ export const numberRoutes: RestRoute[] = [
   },
   {
     method: 'GET',
+    path: '/numbers/lookup',
+    summary: 'Look up any number (carrier or caller-name); billed per lookup',
+    document: 'mutation LookupNumber($phoneNumber: String!, $type: String!) { lookupNumber(phoneNumber: $phoneNumber, type: $type) { phoneNumber type countryCode carrierName networkType ported callerName costCents } }',
+    variables: (req) => ({ phoneNumber: queryString(req, 'phone_number') ?? '', type: queryString(req, 'type') ?? 'carrier' }),
+    shape: (data) => {
+      const r = data.lookupNumber as Record<string, unknown>;
+      // Only the fields of the asked type.
+      return toSnake(Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)));
+    },
+  },
+  {
+    method: 'GET',
     path: '/numbers/:id',
     summary: 'One of the tenant’s numbers',
     document: `query PhoneNumber($id: ID!) { phoneNumber(id: $id) { ${PHONE_NUMBER_DETAIL} } }`,

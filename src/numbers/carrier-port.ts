@@ -47,4 +47,18 @@ export interface NumberCarrier {
   onNumberEvent(listener: (event: CarrierNumberEvent) => void | Promise<void>): () => void;
   /** Gives a number back upstream; idempotent. */
   releaseNumber(phoneNumber: string): Promise<void>;
+  /** Metadata of any number. Throws ApiError invalid_request for an invalid number, upstream_error when down. */
+  lookup(phoneNumber: string, type: NumberLookupType): Promise<NumberLookupResult>;
+}
+
+export type NumberLookupType = 'carrier' | 'caller-name';
+
+export interface NumberLookupResult {
+  phoneNumber: string;
+  countryCode?: string;
+  carrierName?: string;
+  networkType?: string;
+  ported?: boolean;
+  /** caller-name only; null when none is listed. */
+  callerName?: string | null;
 }

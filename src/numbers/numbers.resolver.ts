@@ -12,6 +12,7 @@ import {
   AvailableNumber,
   AvailableNumbersFilter,
   NumberConnectionResource,
+  NumberLookup,
   NumberReservation,
   OrderNumbersInput,
   PhoneNumber,
@@ -20,6 +21,7 @@ import {
   UpdatePhoneNumberInput,
 } from './numbers.types';
 import { releasePhoneNumber, updatePhoneNumber } from './configure.service';
+import { lookupNumber } from './lookup.service';
 
 @Resolver()
 export class NumbersResolver {
@@ -101,6 +103,18 @@ export class NumbersResolver {
   @Mutation(() => PhoneNumber, { description: 'Releases an active number; the row stays, released. No refund for the month already paid.' })
   releasePhoneNumber(@Arg('id', () => ID) id: string, @IdempotencyKeyArg() _key: string | undefined, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
     return releasePhoneNumber(ctx, actor, id);
+  }
+
+  @Authorized('numbers:read')
+  @Mutation(() => NumberLookup, { description: 'Looks up any number through the carrier; billed per lookup (a mutation because it charges).' })
+  lookupNumber(
+    @Arg('phoneNumber', () => String) phoneNumber: string,
+    @Arg('type', () => String, { description: 'carrier or caller-name' }) type: string,
+    @IdempotencyKeyArg() _key: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return lookupNumber(ctx, actor, phoneNumber, type);
   }
 
   @Authorized('numbers:read')

@@ -200,3 +200,30 @@ export class UpdatePhoneNumberInput {
   @Field(() => ID, { nullable: true, description: 'One of the tenant’s connections; null detaches.' })
   connectionId?: string | null;
 }
+
+@ObjectType({ description: 'What the carrier knows of a number (carrier: carrier and network; caller-name: CNAM).' })
+export class NumberLookup {
+  @Field(() => String)
+  phoneNumber!: string;
+
+  @Field(() => String, { description: 'carrier or caller-name' })
+  type!: string;
+
+  @Field(() => String, { nullable: true })
+  countryCode?: string | null;
+
+  @Field(() => String, { nullable: true })
+  carrierName?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'landline, mobile, voip or toll_free' })
+  networkType?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  ported?: boolean | null;
+
+  @Field(() => String, { nullable: true })
+  callerName?: string | null;
+
+  @Field(() => CentsScalar, { description: 'What this lookup was debited.' })
+  costCents!: bigint;
+}

@@ -65,4 +65,22 @@ describe('phone numbers with the carrier simulator', () => {
     const upstream = await gw.prisma.phoneNumber.findUniqueOrThrow({ where: { id: byE164[ok] } });
     expect(upstream.upstreamOrderId).toEqual(expect.any(String));
   });
+
+  it('looks up any number through the carrier, billed per lookup; a tenant that cannot pay gets 402', async () => {
+    const before = await gw.prisma.ledgerEntry.count({ where: { tenantId: t.tenantId, kind: 'lookup' } });
+    const carrierLookup = await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=%2B15125550100&type=carrier', { key: t.key });
+    expect(carrierLookup.status).toBe(200);
+    expect(carrierLookup.body).toMatchObject({ phone_number: '+15125550100', type: 'carrier', country_code: 'US', carrier_name: expect.any(String), ported: expect.any(Boolean), cost_cents: 1 });
+    const cnam = await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=%2B15125550100&type=caller-name', { key: t.key });
+    expect(cnam.status).toBe(200);
+    expect(cnam.body).toMatchObject({ phone_number: '+15125550100', type: 'caller-name', cost_cents: 2 });
+    const entries = await gw.prisma.ledgerEntry.findMany({ where: { tenantId: t.tenantId, kind: 'lookup' }, orderBy: { createdAt: 'asc' } });
+    expect(entries.slice(before).map((e) => e.amountCents)).toEqual([-1n, -2n]);
+    expect((await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=12&type=carrier', { key: t.key })).status).toBe(400);
+    expect((await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=%2B15125550100&type=bogus', { key: t.key })).status).toBe(400);
+    const broke = await createTestTenant(gw.prisma);
+    const r = await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=%2B15125550100&type=carrier', { key: broke.key });
+    expect([r.status, r.body.error.code]).toEqual([402, 'balance_insufficient']);
+    expect(await verifyLedger(gw.prisma)).toEqual([]);
+  });
 });

@@ -32,6 +32,10 @@ export class FakeCarrier implements NumberCarrier {
 
   readonly released: string[] = [];
 
+  async lookup(phoneNumber: string, type: 'carrier' | 'caller-name') {
+    return type === 'carrier' ? { phoneNumber, countryCode: 'US', carrierName: 'Fake Telecom', networkType: 'landline', ported: false } : { phoneNumber, callerName: 'FAKE CALLER' };
+  }
+
   async releaseNumber(phoneNumber: string): Promise<void> {
     this.released.push(phoneNumber);
   }
