@@ -139,4 +139,22 @@ export const numberRoutes: RestRoute[] = [
     document: `query Connections { connections { ${CONNECTION_FIELDS} } }`,
     shape: (data) => ({ data: toSnake(data.connections) }),
   },
+  {
+    method: 'POST',
+    path: '/connections',
+    summary: 'Create another connection',
+    document: `mutation CreateConnection($input: ConnectionInput!) { createConnection(input: $input) { ${CONNECTION_FIELDS} } }`,
+    bodyInput: 'ConnectionInput',
+    shape: (data) => toSnake(data.createConnection),
+    status: 201,
+  },
+  {
+    method: 'PATCH',
+    path: '/connections/:id',
+    summary: 'Rename a connection',
+    document: `mutation RenameConnection($id: ID!, $input: ConnectionInput!) { renameConnection(id: $id, input: $input) { ${CONNECTION_FIELDS} } }`,
+    bodyInput: 'ConnectionInput',
+    variables: (req) => ({ id: req.params.id }),
+    shape: (data) => toSnake(data.renameConnection),
+  },
 ];

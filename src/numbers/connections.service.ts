@@ -1,6 +1,9 @@
+import { recordAudit } from '../audit/audit.service';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { Db } from '../platform/db/client';
-import { ApiError } from '../platform/errors';
+import { inTransaction } from '../platform/db/transaction';
+import { isUuid } from '../platform/ids';
+import { ApiError, invalidRequest } from '../platform/errors';
 import { ServiceDeps } from '../platform/service-deps';
 
 export interface ConnectionView {
@@ -29,4 +32,35 @@ export async function listConnections(deps: ServiceDeps, actor: Actor): Promise<
 /** Connections by id, scoped to one tenant (the loader's batch). */
 export async function connectionsByIds(db: Db, tenantId: string, ids: readonly string[]): Promise<ConnectionView[]> {
   return db.connection.findMany({ where: { tenantId, id: { in: [...ids] } }, select: SELECT });
+}
+
+function validName(name: string): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (!trimmed || trimmed.length > 100) throw invalidRequest('name must be 1 to 100 characters', 'name');
+  return trimmed;
+}
+
+/** POST /v1/connections: another (non-default) connection; numbers are assigned to it by PATCH. */
+export async function createConnection(deps: ServiceDeps, actor: Actor, name: string): Promise<ConnectionView> {
+  requireScope(actor, 'numbers:write');
+  const clean = validName(name);
+  return inTransaction(deps.db, async (tx) => {
+    const created = await tx.connection.create({ data: { tenantId: actor.tenantId, name: clean }, select: SELECT });
+    await recordAudit(tx, actor, { action: 'connection.created', resourceType: 'connection', resourceId: created.id, after: { name: clean } });
+    return created;
+  });
+}
+
+/** PATCH /v1/connections/{id}: renames one of the tenant's connections. */
+export async function renameConnection(deps: ServiceDeps, actor: Actor, id: string, name: string): Promise<ConnectionView> {
+  requireScope(actor, 'numbers:write');
+  const clean = validName(name);
+  if (!isUuid(id)) throw new ApiError('not_found', 'Connection not found');
+  return inTransaction(deps.db, async (tx) => {
+    const found = await tx.connection.findFirst({ where: { id, tenantId: actor.tenantId }, select: SELECT });
+    if (!found) throw new ApiError('not_found', 'Connection not found');
+    const renamed = await tx.connection.update({ where: { id }, data: { name: clean }, select: SELECT });
+    await recordAudit(tx, actor, { action: 'connection.renamed', resourceType: 'connection', resourceId: id, before: { name: found.name }, after: { name: clean } });
+    return renamed;
+  });
 }

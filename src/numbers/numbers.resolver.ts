@@ -4,13 +4,14 @@ import { toConnection } from '../graphql/connection';
 import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
 import { Actor, requireScope } from '../platform/auth/scopes';
-import { getDefaultConnection, listConnections } from './connections.service';
+import { createConnection, getDefaultConnection, listConnections, renameConnection } from './connections.service';
 import { getPhoneNumber, listPhoneNumbers, orderNumbers, searchAvailable } from './numbers.service';
 import { numbersLoaders } from './numbers.loaders';
 import { getReservation, releaseReservation, reserveNumbers } from './reservations.service';
 import {
   AvailableNumber,
   AvailableNumbersFilter,
+  ConnectionInput,
   NumberConnectionResource,
   NumberLookup,
   NumberReservation,
@@ -115,6 +116,18 @@ export class NumbersResolver {
     @Ctx() ctx: GatewayContext,
   ) {
     return lookupNumber(ctx, actor, phoneNumber, type);
+  }
+
+  @Authorized('numbers:write')
+  @Mutation(() => NumberConnectionResource, { description: 'Creates another connection (never the default).' })
+  createConnection(@Arg('input', () => ConnectionInput) input: ConnectionInput, @IdempotencyKeyArg() _key: string | undefined, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return createConnection(ctx, actor, input.name);
+  }
+
+  @Authorized('numbers:write')
+  @Mutation(() => NumberConnectionResource, { description: 'Renames one of the tenant’s connections.' })
+  renameConnection(@Arg('id', () => ID) id: string, @Arg('input', () => ConnectionInput) input: ConnectionInput, @IdempotencyKeyArg() _key: string | undefined, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
+    return renameConnection(ctx, actor, id, input.name);
   }
 
   @Authorized('numbers:read')

@@ -227,3 +227,9 @@ export class NumberLookup {
   @Field(() => CentsScalar, { description: 'What this lookup was debited.' })
   costCents!: bigint;
 }
+
+@InputType()
+export class ConnectionInput {
+  @Field(() => String, { description: '1 to 100 characters.' })
+  name!: string;
+}

@@ -210,4 +210,17 @@ describe('phone numbers over /v1 and GraphQL', () => {
     const resold = await rest(gw.url, 'POST', '/v1/numbers/order', { key: other.key, body: { phone_numbers: ['+15125550103'], country_code: 'US', number_type: 'local' } });
     expect(resold.status).toBe(201);
   });
+
+  it('creates and renames connections, scoped to the tenant', async () => {
+    const created = await rest(gw.url, 'POST', '/v1/connections', { key: t.key, body: { name: 'Brand B' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'Brand B', is_default: false });
+    const renamed = await rest(gw.url, 'PATCH', `/v1/connections/${created.body.id}`, { key: t.key, body: { name: 'Brand C' } });
+    expect(renamed.body).toMatchObject({ id: created.body.id, name: 'Brand C' });
+    expect((await rest(gw.url, 'GET', '/v1/connections', { key: t.key })).body.data.map((c: { name: string }) => c.name)).toEqual(['Default', 'Brand C']);
+    expect((await rest(gw.url, 'GET', '/v1/connection', { key: t.key })).body.name).toBe('Default');
+    const other = await createTestTenant(gw.prisma);
+    expect((await rest(gw.url, 'PATCH', `/v1/connections/${created.body.id}`, { key: other.key, body: { name: 'mine' } })).status).toBe(404);
+    expect((await rest(gw.url, 'POST', '/v1/connections', { key: t.key, body: { name: ' ' } })).status).toBe(400);
+  });
 });
