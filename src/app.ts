@@ -1,17 +1,18 @@
-import express, { ErrorRequestHandler, Response } from 'express';
+import express, { ErrorRequestHandler } from 'express';
 import { createServer, Server } from 'node:http';
 import type { Logger } from 'pino';
 import { ApolloServer } from '@apollo/server';
 import { Config } from './config';
 import { GatewayContext } from './graphql/context';
 import { createApolloServer } from './graphql/apollo';
+import { sendGraphQLError } from './graphql/errors';
 import { graphqlHttpHandler } from './graphql/http-handler';
 import { playgroundRouter } from './graphql/playground';
 import { buildGatewaySchema } from './graphql/schema';
 import { startSubscriptionServer } from './graphql/ws';
 import { PrismaClient } from './platform/db/client';
 import { migrationStatus } from './platform/db/migrator';
-import { ApiError, normalizeError } from './platform/errors';
+import { ApiError } from './platform/errors';
 import { authenticateRequest } from './platform/http/auth-middleware';
 import { clientErrorToApiError, jsonBody } from './platform/http/body';
 import { requestLogger } from './platform/http/logging';
@@ -73,15 +74,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const apollo = createApolloServer({ schema, httpServer, limits, introspection: config.graphqlIntrospection, logger, metrics, onDrain: () => ws.close() });
   await apollo.start();
 
-  const graphqlError = (res: Response, err: unknown) => {
-    const { body, unexpected } = normalizeError(err, res.locals.requestId);
-    if (unexpected) res.locals.unexpectedError = unexpected;
-    if (body.retryAfter) res.setHeader('Retry-After', String(body.retryAfter));
-    res.status(body.status).json({ errors: [{ message: body.message, extensions: { code: body.code, status: body.status } }] });
-  };
   const rateLimiter = createRateLimiter(
     { points: config.rateLimitPoints, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl },
-    (err, res) => (res.req.baseUrl.startsWith('/graphql') ? graphqlError(res, err) : sendRestError(res, err)),
+    (err, res) => (res.req.baseUrl.startsWith('/graphql') ? sendGraphQLError(res, err) : sendRestError(res, err)),
   );
   const auth = authenticateRequest(prisma);
 
@@ -130,7 +125,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const graphql = express.Router();
   graphql.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
   graphql.all('/', graphqlHttpHandler({ server: apollo, prisma, services, idempotencyTtlHours: config.idempotencyTtlHours }));
-  const graphqlErrors: ErrorRequestHandler = (err, _req, res, _next) => graphqlError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
+  const graphqlErrors: ErrorRequestHandler = (err, _req, res, _next) => sendGraphQLError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
   graphql.use(graphqlErrors);
   app.use('/graphql', graphql);
 

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { normalizeError } from '../platform/errors';
 
@@ -12,4 +13,18 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (field) extensions.field = field;
   if (body.retryAfter) extensions.retryAfter = body.retryAfter;
   return { message: body.message, locations: formatted.locations, path: formatted.path, extensions };
+}
+
+/**
+ * A GraphQL error response written outside Apollo (body parsing, rate limits, the idempotency wrapper). Refusals
+ * before execution carry their own HTTP status; failures of an executed operation answer 200 like Apollo does
+ * (`executed: true`), except internal errors, which stay 500.
+ */
+export function sendGraphQLError(res: Response, err: unknown, opts: { executed?: boolean } = {}): void {
+  const { body, unexpected } = normalizeError(err, res.locals.requestId);
+  if (unexpected) res.locals.unexpectedError = unexpected;
+  if (body.retryAfter) res.setHeader('Retry-After', String(body.retryAfter));
+  const extensions: Record<string, unknown> = { code: body.code, status: body.status };
+  if (body.code === 'internal_error') extensions.requestId = res.locals.requestId;
+  res.status(opts.executed && body.status !== 500 ? 200 : body.status).json({ errors: [{ message: body.message, extensions }] });
 }

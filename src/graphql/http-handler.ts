@@ -3,10 +3,11 @@ import type { Request, RequestHandler, Response } from 'express';
 import { DocumentNode, Kind, OperationDefinitionNode, parse } from 'graphql';
 import { AuthResult } from '../platform/auth/authenticate';
 import { Db, PrismaClient } from '../platform/db/client';
-import { ApiError, normalizeError } from '../platform/errors';
+import { ApiError } from '../platform/errors';
 import { requestHash, runIdempotent, validateIdempotencyKey } from '../platform/idempotency';
 import { ServiceDeps } from '../platform/service-deps';
 import { GatewayContext, makeContext } from './context';
+import { sendGraphQLError } from './errors';
 
 export interface GraphQLHttpDeps {
   server: ApolloServer<GatewayContext>;
@@ -47,9 +48,7 @@ export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
       if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.status(outcome.status).type('application/json').send(JSON.stringify(outcome.body));
     } catch (err) {
-      const { body } = normalizeError(err, res.locals.requestId);
-      if (body.code === 'internal_error') res.locals.unexpectedError = err;
-      res.status(body.status === 500 ? 500 : 200).json({ errors: [{ message: body.message, extensions: { code: body.code, status: body.status } }] });
+      sendGraphQLError(res, err, { executed: true });
     }
   };
 }
