@@ -1,9 +1,8 @@
 import Stripe from 'stripe';
 import { debit } from '../../src/billing/ledger.service';
 import { verifyLedger } from '../../src/billing/ledger.service';
-import { systemClock } from '../../src/platform/clock';
 import { ServiceDeps } from '../../src/platform/service-deps';
-import { createTestTenant, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { createTestTenant, rest, startTestGateway, TestGateway, TestTenant, servicesOf } from '../helpers/gateway';
 
 // The funding flow end to end: the gateway's real Stripe SDK against the local Stripe-compatible server, which
 // delivers signed events to the gateway's webhook endpoint, exactly as Stripe would.
@@ -16,7 +15,7 @@ describe('card funding', () => {
   beforeAll(async () => {
     gw = await startTestGateway();
     stripe = gw.stripe.payments.stripe;
-    deps = { db: gw.prisma, pubSub: gw.pubSub, clock: systemClock, payments: gw.stripe.payments };
+    deps = servicesOf(gw);
   });
   afterAll(() => gw.close());
   beforeEach(async () => {

@@ -1,7 +1,6 @@
 import { credit, debit } from '../../src/billing/ledger.service';
-import { systemClock } from '../../src/platform/clock';
 import { ServiceDeps } from '../../src/platform/service-deps';
-import { addKey, createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { addKey, createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant, servicesOf } from '../helpers/gateway';
 import { collect, wsClient } from '../helpers/ws';
 import { chargedAt } from '../helpers/billing-fixtures';
 
@@ -12,7 +11,7 @@ describe('ledger and usage, in both APIs', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    deps = { db: gw.prisma, pubSub: gw.pubSub, clock: systemClock };
+    deps = servicesOf(gw);
   });
   afterAll(() => gw.close());
   beforeEach(async () => {

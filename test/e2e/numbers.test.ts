@@ -1,8 +1,7 @@
 import { credit, verifyLedger } from '../../src/billing/ledger.service';
-import { systemClock } from '../../src/platform/clock';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { FakeCarrier } from '../helpers/fake-carrier';
-import { createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant, servicesOf } from '../helpers/gateway';
 import { collect, wsClient } from '../helpers/ws';
 
 describe('phone numbers over /v1 and GraphQL', () => {
@@ -14,7 +13,7 @@ describe('phone numbers over /v1 and GraphQL', () => {
   beforeAll(async () => {
     carrier = new FakeCarrier();
     gw = await startTestGateway({}, { carrier });
-    deps = { db: gw.prisma, pubSub: gw.pubSub, clock: systemClock };
+    deps = servicesOf(gw);
   });
   afterAll(() => gw.close());
   beforeEach(async () => {

@@ -1,9 +1,9 @@
 import { credit, verifyLedger } from '../../src/billing/ledger.service';
 import { effectivePricing, renewSubscriptions, setMarkupOverride } from '../../src/billing/plans.service';
 import { systemActor } from '../../src/platform/auth/scopes';
-import { ManualClock, systemClock } from '../../src/platform/clock';
+import { ManualClock } from '../../src/platform/clock';
 import { ServiceDeps } from '../../src/platform/service-deps';
-import { createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant, servicesOf } from '../helpers/gateway';
 
 describe('plans and subscriptions', () => {
   let gw: TestGateway;
@@ -12,7 +12,7 @@ describe('plans and subscriptions', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    deps = { db: gw.prisma, pubSub: gw.pubSub, clock: systemClock };
+    deps = servicesOf(gw);
   });
   afterAll(() => gw.close());
   beforeEach(async () => {

@@ -7,6 +7,8 @@ import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
 import { createGatewayPubSub, PubSub } from '../../src/platform/pubsub';
 import { createApiKey, createTenant } from '../../src/tenants/tenant.service';
 import { testDatabaseUrl, truncateAll } from './database';
+import { systemClock } from '../../src/platform/clock';
+import { ServiceDeps } from '../../src/platform/service-deps';
 import { PaymentsSetup, setUpPayments } from '../../src/payments/setup';
 import { NumberCarrier } from '../../src/numbers/carrier-port';
 
@@ -53,6 +55,11 @@ export async function startTestGateway(overrides: Partial<Config> = {}, opts: { 
       await prisma.$disconnect();
     },
   };
+}
+
+/** The gateway's service dependencies, for tests that call services directly beside the HTTP API. */
+export function servicesOf(gw: TestGateway): ServiceDeps {
+  return { db: gw.prisma, pubSub: gw.pubSub, clock: systemClock, payments: gw.stripe.payments };
 }
 
 export interface TestTenant {
