@@ -1,3 +1,4 @@
+import { NUMBER_EVENT_SELECT, recordNumberEvent } from './numbers.events';
 import { recordAudit } from '../audit/audit.service';
 import { InboundCallScreening } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
@@ -86,6 +87,7 @@ export async function releasePhoneNumber(deps: ServiceDeps, actor: Actor, id: st
     // release_not_permitted (last DID of an active porting order, emergency-address anchor) joins with those features.
     const now = deps.clock.now();
     await tx.phoneNumber.update({ where: { id }, data: { status: 'released', releasedAt: now } });
+    await recordNumberEvent(tx, 'phone_number.released', await tx.phoneNumber.findUniqueOrThrow({ where: { id }, select: NUMBER_EVENT_SELECT }), now);
     await recordAudit(tx, actor, { action: 'phone_number.released', resourceType: 'phone_number', resourceId: id, before: { status: 'active' }, after: { status: 'released', released_at: now } });
     const carrier = deps.carrier;
     afterCommit(tx, async () => {

@@ -127,6 +127,10 @@ describe('phone numbers', () => {
     expect(entries.filter((e) => e.kind === 'number_activation').map((e) => e.amountCents)).toEqual([-200n]);
     expect(entries.filter((e) => e.kind === 'number_monthly').map((e) => [e.amountCents, e.dedupeKey])).toEqual([[-75n, `number_monthly:${ordered[0].id}:2026-11`]]);
     expect(await balance(t)).toBe(725n);
+    // One number_order.completed event per activated number (the repeated carrier event changed nothing).
+    const events = await base.prisma.event.findMany({ where: { tenantId: t } });
+    expect(events.map((e) => [e.type, e.resourceId, e.sequence])).toEqual([['number_order.completed', ordered[0].id, 1n]]);
+    expect(events[0].data).toMatchObject({ id: ordered[0].id, e164: '+15125550100', status: 'active', activated_at: at.toISOString(), order_id: expect.any(String) });
     expect(await verifyLedger(base.prisma)).toEqual([]);
   });
 
@@ -140,6 +144,9 @@ describe('phone numbers', () => {
     expect(await getPhoneNumber(deps, actor(t), n.id)).toMatchObject({ status: 'failed', failureReason: 'number withdrawn upstream' });
     expect(await balance(t)).toBe(1_000n);
     expect((await ledger(t)).filter((e) => e.kind === 'number_activation').map((e) => e.amountCents)).toEqual([-150n, 150n]);
+    expect((await base.prisma.event.findMany({ where: { tenantId: t } })).map((e) => [e.type, e.data])).toEqual([
+      ['number_order.failed', expect.objectContaining({ id: n.id, status: 'failed', failure_reason: 'number withdrawn upstream' })],
+    ]);
     // The failed number is orderable again.
     await orderNumbers(deps, actor(t), { phoneNumbers: ['+18005550100'], countryCode: 'US', numberType: 'toll_free' });
     await settleSubmissions();

@@ -1,0 +1,14 @@
+// Every event type voepy emits: the list webhook subscriptions are validated against ("*" means all).
+// A domain that emits a new type adds it here, so subscribers can ask for it by name.
+export const EVENT_TYPES = [
+  // numbers
+  'number_order.completed',
+  'number_order.failed',
+  'phone_number.released',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value);
+}
