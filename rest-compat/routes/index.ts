@@ -4,7 +4,8 @@ import { billingRoutes } from './billing';
 import { fundingRoutes } from './funding';
 import { invoiceRoutes } from './invoices';
 import { numberRoutes } from './numbers';
+import { emergencyAddressRoutes } from './emergency-addresses';
 import { refundRoutes } from './refunds';
 
 /** Every /v1 route; the OpenAPI test checks this table and rest-compat/openapi.yaml name the same routes. */
-export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...numberRoutes];
+export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...numberRoutes, ...emergencyAddressRoutes];

@@ -3,7 +3,7 @@ import { queryInt, queryString, restList, RestRoute, toSnake } from '../route';
 
 // The spec's PhoneNumber resource (order response, get, list); the configuration fields are readable on get/list.
 const PHONE_NUMBER_FIELDS = 'id e164 countryCode numberType capabilities status monthlyPriceCentsCustomer activationPriceCentsCustomer connectionId orderedAt activatedAt releasedAt';
-const PHONE_NUMBER_DETAIL = `${PHONE_NUMBER_FIELDS} customerReference cnamLookupEnabled cnamDisplayName techPrefixEnabled inboundCallScreening messagingEnabled failureReason`;
+export const PHONE_NUMBER_DETAIL = `${PHONE_NUMBER_FIELDS} customerReference cnamLookupEnabled cnamDisplayName techPrefixEnabled inboundCallScreening messagingEnabled failureReason emergencyAddressId emergencyEnabled`;
 const RESERVATION_FIELDS = 'id phoneNumbers status expiresAt createdAt releasedAt';
 const CONNECTION_FIELDS = 'id name isDefault createdAt';
 

@@ -7,6 +7,7 @@ import { PlansResolver } from '../billing/plans.resolver';
 import { QuotaResolver } from '../billing/quota.resolver';
 import { RefundResolver } from '../billing/refund.resolver';
 import { NumbersResolver, PhoneNumberFieldsResolver } from '../numbers/numbers.resolver';
+import { EmergencyAddressResolver } from '../numbers/emergency.resolver';
 import { ApiKeyResolver } from '../tenants/api-key.resolver';
 import { actorOf } from '../platform/auth/authenticate';
 import { isScope, requireScope } from '../platform/auth/scopes';
@@ -14,7 +15,7 @@ import { PubSub } from '../platform/pubsub';
 import { GatewayContext } from './context';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver, EmergencyAddressResolver];
 
 /** `@Authorized('billing:read')` is the door check; services check the same scope again. */
 const authChecker: AuthChecker<GatewayContext> = ({ context }, scopes) => {

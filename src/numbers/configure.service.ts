@@ -77,14 +77,17 @@ export async function releasePhoneNumber(deps: ServiceDeps, actor: Actor, id: st
   requireScope(actor, 'numbers:write');
   if (!isUuid(id)) throw new ApiError('number_not_found', 'Phone number not found');
   return inTransaction(deps.db, async (tx) => {
-    const [row] = await tx.$queryRaw<{ status: string; e164: string; tenant_id: string }[]>`
-      SELECT status::text, e164, tenant_id FROM phone_numbers WHERE id = ${id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
+    const [row] = await tx.$queryRaw<{ status: string; e164: string; tenant_id: string; emergency_address_id: string | null }[]>`
+      SELECT status::text, e164, tenant_id, emergency_address_id FROM phone_numbers WHERE id = ${id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
     if (!row) throw new ApiError('number_not_found', 'Phone number not found');
     // Releasing twice answers the released number: a retried DELETE is not an error.
     if (row.status === 'released') return getPhoneNumber({ ...deps, db: tx }, actor, id);
     if (row.status === 'pending') throw new ApiError('number_not_yet_active', 'The number is still being activated; release it once it is active');
     if (row.status === 'failed') throw new ApiError('conflict', 'A number whose activation failed was never yours to release');
-    // release_not_permitted (last DID of an active porting order, emergency-address anchor) joins with those features.
+    // The DID anchors an emergency address: releasing it would silently drop the tenant's 911 registration.
+    if (row.emergency_address_id) {
+      throw new ApiError('release_not_permitted', 'The number is the anchor of an emergency address; detach it (DELETE /v1/numbers/{id}/emergency-endpoint) before releasing');
+    }
     const now = deps.clock.now();
     await tx.phoneNumber.update({ where: { id }, data: { status: 'released', releasedAt: now } });
     await recordNumberEvent(tx, 'phone_number.released', await tx.phoneNumber.findUniqueOrThrow({ where: { id }, select: NUMBER_EVENT_SELECT }), now);

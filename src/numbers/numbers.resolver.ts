@@ -23,6 +23,7 @@ import {
 } from './numbers.types';
 import { releasePhoneNumber, updatePhoneNumber } from './configure.service';
 import { lookupNumber } from './lookup.service';
+import { EmergencyAddress } from './emergency.types';
 
 @Resolver()
 export class NumbersResolver {
@@ -156,5 +157,15 @@ export class PhoneNumberFieldsResolver {
   @FieldResolver(() => NumberConnectionResource, { nullable: true, description: 'The connection the number is assigned to.' })
   connection(@Root() number: { connectionId: string | null }, @Ctx() ctx: GatewayContext) {
     return number.connectionId ? numbersLoaders(ctx).connection.load(number.connectionId) : null;
+  }
+
+  @FieldResolver(() => EmergencyAddress, { nullable: true, description: 'The number’s emergency endpoint address; null = not emergency-capable.' })
+  emergencyAddress(@Root() number: { emergencyAddressId: string | null }, @Ctx() ctx: GatewayContext) {
+    return number.emergencyAddressId ? numbersLoaders(ctx).emergencyAddress.load(number.emergencyAddressId) : null;
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Active with an emergency address attached: 911 calls from it are accepted.' })
+  emergencyEnabled(@Root() number: { emergencyAddressId: string | null; status: string }) {
+    return number.status === 'active' && number.emergencyAddressId !== null;
   }
 }

@@ -42,13 +42,15 @@ export interface PhoneNumberView {
   activatedAt: Date | null;
   releasedAt: Date | null;
   createdAt: Date;
+  /** The DID's emergency endpoint; null = not emergency-capable. */
+  emergencyAddressId: string | null;
 }
 
 const VIEW_SELECT = {
   id: true, e164: true, countryCode: true, numberType: true, capabilities: true, status: true, monthlyPriceCentsCustomer: true,
   activationPriceCentsCustomer: true, connectionId: true, customerReference: true, cnamLookupEnabled: true, cnamDisplayName: true,
   techPrefixEnabled: true, inboundCallScreening: true, messagingEnabled: true, failureReason: true, orderedAt: true, activatedAt: true,
-  releasedAt: true, createdAt: true,
+  releasedAt: true, createdAt: true, emergencyAddressId: true,
 } as const;
 
 export interface AvailableNumber {

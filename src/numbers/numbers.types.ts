@@ -98,6 +98,9 @@ export class PhoneNumber {
 
   @Field(() => Date, { nullable: true })
   releasedAt!: Date | null;
+
+  @Field(() => ID, { nullable: true, description: 'The emergency address attached to the number (its emergency endpoint).' })
+  emergencyAddressId!: string | null;
 }
 
 export const PhoneNumberConnection = Connection('PhoneNumber', PhoneNumber);

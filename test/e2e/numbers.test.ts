@@ -123,23 +123,29 @@ describe('phone numbers over /v1 and GraphQL', () => {
     expect((await rest(gw.url, 'GET', '/v1/connections', { key: t.key })).body).toEqual({ data: [def.body] });
   });
 
-  it('a list of numbers with their connection resolves in a constant number of SQL statements', async () => {
+  it('a list of numbers with their connection and emergency address resolves in a constant number of SQL statements', async () => {
     const connection = await gw.prisma.connection.findFirstOrThrow({ where: { tenantId: t.tenantId, isDefault: true } });
     const other = await createTestTenant(gw.prisma);
     const foreign = await gw.prisma.connection.findFirstOrThrow({ where: { tenantId: other.tenantId } });
+    const address = (i: number) => ({ streetAddress: `${i} Example St`, locality: 'Austin', administrativeArea: 'TX', postalCode: '78701', countryCode: 'US' });
+    const addresses = await Promise.all([0, 1, 2].map((i) => gw.prisma.emergencyAddress.create({ data: { tenantId: t.tenantId, ...address(i) } })));
+    const foreignAddress = await gw.prisma.emergencyAddress.create({ data: { tenantId: other.tenantId, ...address(9) } });
     const make = (count: number, offset: number) =>
       gw.prisma.phoneNumber.createMany({
         data: Array.from({ length: count }, (_, i) => ({
           tenantId: t.tenantId, e164: `+1555000${String(offset + i).padStart(4, '0')}`, countryCode: 'US', numberType: 'local' as const, status: 'active' as const,
           activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: '00000000-0000-4000-8000-000000000001',
           connectionId: i === 0 ? foreign.id : connection.id,
+          // Every third number has no emergency address; one points at another tenant's.
+          emergencyAddressId: i === 1 ? foreignAddress.id : i % 3 === 0 ? null : addresses[i % addresses.length].id,
         })),
       });
     const count = async () => {
       const before = gw.statements.length;
-      const r = await gql(gw.url, '{ phoneNumbers(first: 200) { nodes { id connection { id isDefault } } } }', { key: t.key });
+      const r = await gql(gw.url, '{ phoneNumbers(first: 200) { nodes { id emergencyEnabled connection { id isDefault } emergencyAddress { id locality } } } }', { key: t.key });
       expect(r.body.errors).toBeUndefined();
-      return { statements: gw.statements.length - before, nodes: r.body.data.phoneNumbers.nodes as { connection: { id: string } | null }[] };
+      type Node = { connection: { id: string } | null; emergencyAddress: { id: string; locality: string } | null; emergencyEnabled: boolean };
+      return { statements: gw.statements.length - before, nodes: r.body.data.phoneNumbers.nodes as Node[] };
     };
     await make(5, 0);
     const small = await count();
@@ -150,6 +156,11 @@ describe('phone numbers over /v1 and GraphQL', () => {
     // Another tenant's connection (impossible through the API) would resolve to null, not leak.
     expect(large.nodes.filter((n) => n.connection === null)).toHaveLength(2);
     expect(large.nodes.filter((n) => n.connection?.id === connection.id)).toHaveLength(98);
+    const withAddress = large.nodes.filter((n) => n.emergencyAddress !== null);
+    // 100 numbers: i % 3 === 0 has none (34), i === 1 (and 101) point at a foreign address that resolves to null.
+    expect(withAddress.length).toBe(100 - 34 - 2);
+    expect(withAddress.every((n) => addresses.some((a) => a.id === n.emergencyAddress!.id) && n.emergencyAddress!.locality === 'Austin')).toBe(true);
+    expect(large.nodes.filter((n) => n.emergencyEnabled)).toHaveLength(100 - 34);
   });
 
   it('PATCH changes only the fields sent, with every rule of the spec', async () => {
