@@ -21,6 +21,7 @@ import { createApiKey, createTenant } from '../src/tenants/tenant.service';
 
 const quick = process.argv.includes('--quick');
 const DURATION = quick ? 5 : 20;
+const WARMUP = quick ? 2 : 5;
 const dist = join(projectRoot(), 'dist');
 
 interface Row {
@@ -50,6 +51,8 @@ function startProcess(script: string, env: Record<string, string>): Promise<{ ch
 }
 
 async function load(opts: { url: string; connections: number; headers: Record<string, string>; method?: 'GET' | 'POST'; body?: string }) {
+  // Every target gets the same warm-up first (JIT, pools, caches): the measured run compares steady states.
+  await autocannon({ ...opts, duration: WARMUP, method: opts.method ?? 'GET' });
   const result = await autocannon({ ...opts, duration: DURATION, method: opts.method ?? 'GET' });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
 }

@@ -15,13 +15,37 @@ export function checkQueryLimits(
   variables: Record<string, unknown> | undefined,
   limits: QueryLimits,
 ): void {
-  const depth = operationDepth(document, operationName);
+  const depth = cached(document, `depth:${operationName ?? ''}`, () => operationDepth(document, operationName));
   if (depth > limits.maxDepth) {
     throw new ApiError('query_too_deep', `Query depth ${depth} exceeds the limit of ${limits.maxDepth}`);
   }
-  let complexity: number;
+  // The cost depends on the variables too (list sizes): cached per document and variables.
+  const complexity = cached(document, `cost:${operationName ?? ''}:${JSON.stringify(variables ?? {})}`, () => operationCost(schema, document, operationName, variables));
+  if (complexity > limits.maxComplexity) {
+    throw new ApiError('query_too_complex', `Query cost ${complexity} exceeds the limit of ${limits.maxComplexity}`);
+  }
+}
+
+// Apollo (and the REST layer) hand over the same parsed DocumentNode for the same query text, so the limits of
+// a document seen before are a lookup instead of a walk of the whole query on every request.
+const limitCache = new WeakMap<DocumentNode, Map<string, number>>();
+const MAX_ENTRIES_PER_DOCUMENT = 100;
+
+function cached(document: DocumentNode, key: string, compute: () => number): number {
+  let entries = limitCache.get(document);
+  if (!entries) limitCache.set(document, (entries = new Map()));
+  let value = entries.get(key);
+  if (value === undefined) {
+    value = compute();
+    if (entries.size >= MAX_ENTRIES_PER_DOCUMENT) entries.clear();
+    entries.set(key, value);
+  }
+  return value;
+}
+
+function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined | null, variables: Record<string, unknown> | undefined): number {
   try {
-    complexity = getComplexity({
+    return getComplexity({
       schema,
       query: document,
       operationName: operationName ?? undefined,
@@ -31,9 +55,6 @@ export function checkQueryLimits(
   } catch (err) {
     // getComplexity coerces variables itself; a bad variable is the client's mistake.
     throw new ApiError('invalid_request', (err as Error).message);
-  }
-  if (complexity > limits.maxComplexity) {
-    throw new ApiError('query_too_complex', `Query cost ${complexity} exceeds the limit of ${limits.maxComplexity}`);
   }
 }
 

@@ -34,10 +34,8 @@ describe('carrier inventory', () => {
       }
     });
 
-    it('holds a few thousand numbers and builds quickly', () => {
-      const started = performance.now();
-      createCarrierSimulator({ seed: 'timing' }).close();
-      expect(performance.now() - started).toBeLessThan(100);
+    // How fast it builds is not asserted here: timings belong to bench/, not to unit tests on a shared machine.
+    it('holds a few thousand distinct numbers', () => {
       expect(all.length).toBeGreaterThan(2000);
       expect(all.length).toBeLessThan(10000);
       expect(new Set(all.map((n) => n.phoneNumber)).size).toBe(all.length);
