@@ -6,6 +6,9 @@ import { rest, startTestGateway, TestGateway } from '../helpers/gateway';
 // The admin CLI as support runs it (`npm run admin -- …`, here the built dist/ that `npm test` builds first).
 const CLI = join(__dirname, '../../dist/src/admin/cli.js');
 const run = promisify(execFile);
+// A dozen CLI processes in one test, each loading the app from cold: on a loaded 2-core machine that alone can
+// pass jest's default 30 s.
+const CLI_RUNS_TIMEOUT_MS = 120_000;
 
 describe('admin CLI', () => {
   let gw: TestGateway;
@@ -53,7 +56,7 @@ describe('admin CLI', () => {
     const audit = await gw.prisma.auditEntry.findMany({ where: { tenantId: tenant.id }, orderBy: { id: 'asc' } });
     expect(audit.map((a) => a.action)).toEqual(['tenant.created', 'api_key.created', 'quota.updated', 'balance.adjusted', 'tenant.markup_overridden', 'tenant.suspended', 'tenant.reactivated', 'api_key.revoked']);
     expect(audit.every((a) => a.actor === 'admin_cli')).toBe(true);
-  });
+  }, CLI_RUNS_TIMEOUT_MS);
 
   it('refuses bad input with a message and a non-zero exit', async () => {
     await expect(admin('quota:set', '00000000-0000-4000-8000-000000000000', '--countries-allowed', 'usa')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('countries_allowed') });
