@@ -1,6 +1,8 @@
 import { Router, Request, Response } from 'express';
 import { DocumentNode, execute, GraphQLInputObjectType, GraphQLSchema, isInputObjectType, Kind, parse, validate } from 'graphql';
-import { AuthResult } from '../src/platform/auth/authenticate';
+import { actorOf, AuthResult } from '../src/platform/auth/authenticate';
+import { requireScope, Scope } from '../src/platform/auth/scopes';
+import { documentScopes, rootFieldScopes } from '../src/graphql/field-scopes';
 import { Db, PrismaClient } from '../src/platform/db/client';
 import { requestHash, runIdempotent, validateIdempotencyKey, IdempotentResponse } from '../src/platform/idempotency';
 import { ServiceDeps } from '../src/platform/service-deps';
@@ -23,10 +25,13 @@ interface CompiledRoute {
   document: DocumentNode;
   isMutation: boolean;
   bodyType?: GraphQLInputObjectType;
+  /** What the key must hold, checked before the request is read: a key without it learns nothing from validation. */
+  scopes: Scope[];
 }
 
 /** Parses and validates every route's document once, at start: a broken table fails the boot, not a request. */
 export function compileRoutes(schema: GraphQLSchema, routes: RestRoute[]): CompiledRoute[] {
+  const fieldScopes = rootFieldScopes();
   return routes.map((route) => {
     const where = `${route.method} /v1${route.path}`;
     const document = parse(route.document);
@@ -40,7 +45,7 @@ export function compileRoutes(schema: GraphQLSchema, routes: RestRoute[]): Compi
       if (!isInputObjectType(type)) throw new Error(`${where}: ${route.bodyInput} is not an input type`);
       bodyType = type;
     }
-    return { route, document, isMutation: op.operation === 'mutation', bodyType };
+    return { route, document, isMutation: op.operation === 'mutation', bodyType, scopes: documentScopes(document, fieldScopes) };
   });
 }
 
@@ -53,6 +58,7 @@ export function restRouter(deps: RestDeps): Router {
     router[route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](route.path, async (req: Request, res: Response) => {
       res.locals.routePattern = pattern;
       try {
+        authorize(res.locals.auth as AuthResult | undefined, compiled.scopes);
         const variables = {
           ...route.variables?.(req),
           ...(compiled.bodyType ? { input: bodyToInput(req.body, compiled.bodyType) } : {}),
@@ -83,6 +89,13 @@ export function restRouter(deps: RestDeps): Router {
     });
   }
   return router;
+}
+
+/** Who may call the route at all, before anything of the request is parsed (401, then 403). */
+function authorize(auth: AuthResult | undefined, scopes: Scope[]): void {
+  if (scopes.length === 0) return;
+  const actor = actorOf(auth);
+  for (const scope of scopes) requireScope(actor, scope);
 }
 
 async function runOperation(
