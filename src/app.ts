@@ -32,6 +32,11 @@ import { sendRestError } from '../rest-compat/errors';
 import { openApiDocument } from '../rest-compat/openapi';
 import { restRouter } from '../rest-compat/router';
 import { ROUTES } from '../rest-compat/routes';
+import { committedEvents, RecordedEvent } from './events/events.service';
+import { JobRunner, startJobRunner } from './platform/jobs';
+import { webhookTaskHandlers } from './webhooks/delivery.jobs';
+import { envelopeOf } from './webhooks/payload';
+import { createSender } from './webhooks/sender';
 
 export interface GatewayDeps {
   config: Config;
@@ -55,7 +60,22 @@ export interface Gateway {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, prisma, pubSub, logger } = deps;
-  const services: ServiceDeps = { db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments, carrier: deps.carrier };
+  const services: ServiceDeps = { db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments, carrier: deps.carrier, webhooks: config.webhooks };
+  // Committed events go to GraphQL subscribers (through Redis when configured, so every instance sees them).
+  const publishEvent = (event: RecordedEvent) => pubSub.publish('EVENT_RECORDED', event.tenantId, envelopeOf(event));
+  committedEvents.on('event', publishEvent);
+  // Webhook delivery (and any later background work) runs on the Postgres-backed queue, in every instance.
+  const sender = createSender(config.webhooks);
+  const jobs: JobRunner | undefined =
+    config.jobConcurrency > 0
+      ? await startJobRunner({
+          databaseUrl: deps.databaseUrl,
+          handlers: { ...webhookTaskHandlers(services, config.webhooks, sender) },
+          logger,
+          concurrency: config.jobConcurrency,
+          pollIntervalMs: config.jobPollIntervalMs,
+        })
+      : undefined;
   // The carrier's activation outcomes move numbers out of pending (and charge or refund them).
   const stopNumberActivation = deps.carrier
     ? startNumberActivation(services, (err, event) => logger.error({ err, event: event.id }, 'number activation event failed to apply'))
@@ -146,9 +166,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         });
       }),
     async close() {
+      committedEvents.off('event', publishEvent);
       stopAutoRecharge();
       stopNumberActivation();
       await apollo.stop();
+      // Running deliveries finish (each is bounded by WEBHOOK_TIMEOUT_MS); queued ones wait for the next start.
+      await jobs?.stop();
+      sender.close();
       await rateLimiter.close();
     },
   };

@@ -29,7 +29,47 @@ export interface Config {
   stripeWebhookSecret?: string;
   topUpMinimumCents: number;
   topUpMaximumCents: number;
+  /** Background jobs (webhook delivery) run by this process at once; 0 runs none here (another instance does). */
+  jobConcurrency: number;
+  /** How often workers look for jobs scheduled in the future (retries); new jobs wake them at once. */
+  jobPollIntervalMs: number;
+  webhooks: WebhookSettings;
+  /** GraphQL subscriptions one WebSocket may hold, and one tenant across this instance's sockets. */
+  wsMaxSubscriptionsPerSocket: number;
+  wsMaxSubscriptionsPerTenant: number;
 }
+
+export interface WebhookSettings {
+  /**
+   * Off in production: targets resolving to loopback, private, link-local or metadata addresses are refused.
+   * Tests turn it on to deliver to a receiver on 127.0.0.1.
+   */
+  allowPrivateTargets: boolean;
+  /** A PEM file of extra CA certificates trusted for deliveries (a test receiver's own CA). */
+  caFile?: string;
+  /** One attempt's time limit. */
+  timeoutMs: number;
+  /** First retry delay; doubled per attempt, capped at retryMaxDelayMs, with jitter. */
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** Retries stop this long after the event: the delivery is then failed. */
+  retryWindowMs: number;
+  /** A subscription whose every attempt has failed for this long is disabled. */
+  disableAfterMs: number;
+  /** How long a rotated-out signing secret keeps signing, unless the rotation says otherwise. */
+  secretGraceSeconds: number;
+}
+
+/** Production defaults: what a context without configuration (the admin CLI, jobs in tests) uses. */
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
+  allowPrivateTargets: false,
+  timeoutMs: 10_000,
+  retryBaseMs: 30_000,
+  retryMaxDelayMs: 3_600_000,
+  retryWindowMs: 3 * 86_400_000,
+  disableAfterMs: 5 * 86_400_000,
+  secretGraceSeconds: 86_400,
+};
 
 export class ConfigError extends Error {}
 
@@ -76,6 +116,23 @@ function stripe(env: Env): Pick<Config, 'stripeSecretKey' | 'stripeWebhookSecret
   return { stripeSecretKey: key, stripeWebhookSecret: secret };
 }
 
+function webhookSettings(env: Env): WebhookSettings {
+  const d = DEFAULT_WEBHOOK_SETTINGS;
+  const retryBaseMs = int(env, 'WEBHOOK_RETRY_BASE_MS', d.retryBaseMs, 10, 86_400_000);
+  const retryMaxDelayMs = int(env, 'WEBHOOK_RETRY_MAX_DELAY_MS', d.retryMaxDelayMs, 10, 86_400_000);
+  if (retryMaxDelayMs < retryBaseMs) throw new ConfigError('WEBHOOK_RETRY_MAX_DELAY_MS must not be below WEBHOOK_RETRY_BASE_MS');
+  return {
+    allowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', d.allowPrivateTargets),
+    caFile: env.WEBHOOK_CA_FILE || undefined,
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', d.timeoutMs, 100, 120_000),
+    retryBaseMs,
+    retryMaxDelayMs,
+    retryWindowMs: int(env, 'WEBHOOK_RETRY_WINDOW_MS', d.retryWindowMs, 100, 30 * 86_400_000),
+    disableAfterMs: int(env, 'WEBHOOK_DISABLE_AFTER_MS', d.disableAfterMs, 100, 90 * 86_400_000),
+    secretGraceSeconds: int(env, 'WEBHOOK_SECRET_GRACE_SECONDS', d.secretGraceSeconds, 0, 30 * 86_400),
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -102,5 +159,10 @@ export function loadConfig(env: Env = process.env): Config {
     ...stripe(env),
     topUpMinimumCents: int(env, 'TOPUP_MINIMUM_CENTS', 500, 50, 100_000_000),
     topUpMaximumCents: int(env, 'TOPUP_MAXIMUM_CENTS', 1_000_000, 50, 100_000_000),
+    jobConcurrency: int(env, 'JOB_CONCURRENCY', 4, 0, 100),
+    jobPollIntervalMs: int(env, 'JOB_POLL_INTERVAL_MS', 1000, 50, 600_000),
+    webhooks: webhookSettings(env),
+    wsMaxSubscriptionsPerSocket: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
+    wsMaxSubscriptionsPerTenant: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_TENANT', 500, 1, 1_000_000),
   };
 }

@@ -5,6 +5,8 @@ export const EVENT_TYPES = [
   'number_order.completed',
   'number_order.failed',
   'phone_number.released',
+  // webhooks
+  'webhook_subscription.disabled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Prisma } from '../generated/prisma/client';
 import { afterCommit } from '../platform/db/transaction';
+import { scheduleWebhookFanout } from '../webhooks/fanout-schedule';
 import { EventType } from './event-types';
 
 export interface NewEvent {
@@ -53,6 +54,7 @@ export async function recordEvent(tx: Prisma.TransactionClient, event: NewEvent)
     },
     select: { id: true },
   });
+  await scheduleWebhookFanout(tx, { id: row.id, tenantId: event.tenantId, resourceType: event.resourceType, resourceId: event.resourceId, sequence });
   const recorded: RecordedEvent = { ...event, data, id: row.id, sequence: Number(sequence) };
   afterCommit(tx, () => committedEvents.emit('event', recorded));
   return recorded;

@@ -9,13 +9,15 @@ import { RefundResolver } from '../billing/refund.resolver';
 import { NumbersResolver, PhoneNumberFieldsResolver } from '../numbers/numbers.resolver';
 import { EmergencyAddressResolver } from '../numbers/emergency.resolver';
 import { ApiKeyResolver } from '../tenants/api-key.resolver';
+import { AuditResolver } from '../audit/audit.resolver';
+import { WebhooksResolver, WebhookSubscriptionFieldsResolver } from '../webhooks/webhooks.resolver';
 import { actorOf } from '../platform/auth/authenticate';
 import { isScope, requireScope } from '../platform/auth/scopes';
 import { PubSub } from '../platform/pubsub';
 import { GatewayContext } from './context';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver, EmergencyAddressResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver, EmergencyAddressResolver, WebhooksResolver, WebhookSubscriptionFieldsResolver, AuditResolver];
 
 /** `@Authorized('billing:read')` is the door check; services check the same scope again. */
 const authChecker: AuthChecker<GatewayContext> = ({ context }, scopes) => {

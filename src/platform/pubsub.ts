@@ -1,6 +1,7 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
+import type { EventEnvelope } from '../webhooks/payload';
 
 // Topics are keyed by tenant id (publish(topic, tenantId, payload)), so a subscriber can only ever be wired to
 // its own tenant's stream: isolation by construction, not by a filter that could be forgotten.
@@ -9,6 +10,8 @@ export type PubSubTopics = {
   BALANCE_CHANGED: [tenantId: string, payload: { tenantId: string; balanceAfterCents: string }];
   /** A phone number changed status (pending → active | failed, → released): its id and new status. */
   NUMBER_STATUS_CHANGED: [tenantId: string, payload: { tenantId: string; phoneNumberId: string; status: string }];
+  /** Any event of the outbox, once committed: the same envelope webhook bodies carry. */
+  EVENT_RECORDED: [tenantId: string, payload: EventEnvelope];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): Promise<void> };

@@ -1,4 +1,5 @@
 import type { NumberCarrier } from '../numbers/carrier-port';
+import type { WebhookSettings } from '../config';
 import type { Payments } from '../payments/payments';
 import { Clock } from './clock';
 import { Db } from './db/client';
@@ -19,6 +20,8 @@ export interface ServiceDeps {
   carrier?: NumberCarrier;
   /** The client outside any transaction, for work after commit (the context's `db` may be a transaction). */
   rootDb?: Db;
+  /** Webhook delivery settings; absent → production defaults (private targets refused). */
+  webhooks?: WebhookSettings;
 }
 
 export function requirePayments(deps: ServiceDeps): Payments {

@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from '../../src/events/event-types';
 import { openApiDocument, openApiPath } from '../../rest-compat/openapi';
 import { ROUTES } from '../../rest-compat/routes';
 import { compileRoutes } from '../../rest-compat/router';
@@ -21,5 +22,12 @@ describe('the /v1 route table and rest-compat/openapi.yaml', () => {
   it('every route’s GraphQL document is valid against the schema', async () => {
     const schema = await buildGatewaySchema(createGatewayPubSub());
     expect(() => compileRoutes(schema, ROUTES)).not.toThrow();
+  });
+});
+
+describe('the outgoing webhook documentation', () => {
+  it('lists exactly the event types voepy emits (add a new type to WebhookEventType in openapi.yaml)', () => {
+    const doc = openApiDocument() as unknown as { components: { schemas: Record<string, { enum?: string[] }> } };
+    expect([...(doc.components.schemas.WebhookEventType.enum ?? [])].sort()).toEqual(['*', ...EVENT_TYPES].sort());
   });
 });

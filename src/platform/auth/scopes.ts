@@ -9,6 +9,8 @@ export const SCOPES = [
   'billing:write',
   'webhooks:read',
   'webhooks:write',
+  // The audit log of the tenant: who changed what, when (GET /v1/audit).
+  'audit:read',
   'admin',
 ] as const;
 

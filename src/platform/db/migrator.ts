@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { projectRoot } from './project-root';
+import { installJobSchema } from '../jobs/install';
 
 /** Records what has been applied. Not part of the Prisma schema: the drift test ignores it. */
 export const MIGRATIONS_TABLE = '_voepy_migrations';
@@ -90,6 +91,9 @@ export async function migrate(databaseUrl: string, opts: MigrateOptions = {}): P
         await applyOne(client, migration);
         applied.push(migration.name);
       }
+      // The job queue's tables are part of every project database: transactional enqueues (recordEvent's
+      // webhook fan-out) write into them. Other folders (the migrator's own tests) are not the project.
+      if (!opts.migrationsDir) await installJobSchema(databaseUrl);
       return { applied };
     } finally {
       // Ending the session would release the lock too; unlocking says so explicitly and costs nothing.
