@@ -122,3 +122,24 @@ export async function truncateAll(url: string): Promise<void> {
     }
   });
 }
+
+const fingerprintSql = new Map<string, string>();
+
+/**
+ * One value that changes when any row of any public table does: the bad-input tests compare it before and
+ * after a refused request to prove the refusal changed nothing. One statement over every table.
+ */
+export async function databaseFingerprint(prisma: { $queryRawUnsafe<T>(sql: string): Promise<T> }, exclude: string[] = []): Promise<string> {
+  const cacheKey = exclude.join(',');
+  let sql = fingerprintSql.get(cacheKey);
+  if (!sql) {
+    const tables = await prisma.$queryRawUnsafe<{ tablename: string; name: string }[]>(`SELECT tablename, quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
+    const parts = tables
+      .filter((t) => !exclude.includes(t.tablename))
+      .map((t) => `(SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '') FROM public.${t.name} x)`);
+    sql = `SELECT md5(concat_ws('|', ${parts.join(', ')})) AS fingerprint`;
+    fingerprintSql.set(cacheKey, sql);
+  }
+  const [{ fingerprint }] = await prisma.$queryRawUnsafe<{ fingerprint: string }[]>(sql);
+  return fingerprint;
+}
