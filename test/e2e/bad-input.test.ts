@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { GraphQLInputObjectType, GraphQLSchema, isInputObjectType } from 'graphql';
+import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
+import { numberCarrierFrom } from '../../src/numbers/carrier-adapter';
 import { buildGatewaySchema } from '../../src/graphql/schema';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
 import { ROUTES } from '../../rest-compat/routes';
@@ -50,14 +52,20 @@ describe('bad input, everywhere', () => {
   let gw: TestGateway;
   let schema: GraphQLSchema;
   let key: string;
+  let carrier: CarrierSimulator;
   const openApi = openApiDocument();
 
   beforeAll(async () => {
-    gw = await startTestGateway({ rateLimitPoints: 1_000_000 });
+    // With the carrier a running gateway has (the simulator), so every route runs its real path.
+    carrier = createCarrierSimulator({ seed: 'bad-input', timeScale: 0.01 });
+    gw = await startTestGateway({ rateLimitPoints: 1_000_000 }, { carrier: numberCarrierFrom(carrier) });
     schema = await buildGatewaySchema(createGatewayPubSub());
     key = (await createTestTenant(gw.prisma)).key;
   });
-  afterAll(() => gw.close());
+  afterAll(async () => {
+    await gw.close();
+    carrier.close();
+  });
 
   const problems: string[] = [];
   beforeEach(() => {
