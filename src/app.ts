@@ -27,6 +27,9 @@ import { onDebit } from './billing/ledger.service';
 import { maybeAutoRecharge } from './billing/auto-recharge.service';
 import { NumberCarrier } from './numbers/carrier-port';
 import { startNumberActivation } from './numbers/numbers.service';
+import { CallCarrier } from './calls/carrier-port';
+import { startCallProgress } from './calls/calls.progress';
+import { startCallRecovery } from './calls/calls.jobs';
 import { handleStripeEvent, verifyStripeEvent } from './billing/stripe-webhook.service';
 import { sendRestError } from '../rest-compat/errors';
 import { openApiDocument } from '../rest-compat/openapi';
@@ -48,6 +51,8 @@ export interface GatewayDeps {
   payments?: Payments;
   /** The upstream carrier (the simulator unless configured otherwise), adapted to the numbers domain's port. */
   carrier?: NumberCarrier;
+  /** The same carrier's calls API, adapted to the calls domain's port. */
+  callCarrier?: CallCarrier;
 }
 
 export interface Gateway {
@@ -60,7 +65,10 @@ export interface Gateway {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, prisma, pubSub, logger } = deps;
-  const services: ServiceDeps = { db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments, carrier: deps.carrier, webhooks: config.webhooks };
+  const services: ServiceDeps = {
+    db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments, carrier: deps.carrier, webhooks: config.webhooks,
+    callCarrier: deps.callCarrier, callHoldEstimateMinutes: config.callHoldEstimateMinutes,
+  };
   // Committed events go to GraphQL subscribers (through Redis when configured, so every instance sees them).
   const publishEvent = (event: RecordedEvent) => pubSub.publish('EVENT_RECORDED', event.tenantId, envelopeOf(event));
   committedEvents.on('event', publishEvent);
@@ -76,6 +84,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
           pollIntervalMs: config.jobPollIntervalMs,
         })
       : undefined;
+  // The carrier's call progress drives the call state machine; calls whose leg is gone are settled at start
+  // (a restart mid-call) and periodically.
+  const stopCallProgress = startCallProgress(services, (err, event) => logger.error({ err, event: event.id }, 'call event failed to apply'));
+  const callRecovery = deps.callCarrier ? startCallRecovery(services, logger, { intervalMs: config.callRecoveryIntervalMs }) : undefined;
+  void callRecovery?.runNow();
   // The carrier's activation outcomes move numbers out of pending (and charge or refund them).
   const stopNumberActivation = deps.carrier
     ? startNumberActivation(services, (err, event) => logger.error({ err, event: event.id }, 'number activation event failed to apply'))
@@ -169,6 +182,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       committedEvents.off('event', publishEvent);
       stopAutoRecharge();
       stopNumberActivation();
+      stopCallProgress();
+      await callRecovery?.stop();
       await apollo.stop();
       // Running deliveries finish (each is bounded by WEBHOOK_TIMEOUT_MS); queued ones wait for the next start.
       await jobs?.stop();

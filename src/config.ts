@@ -37,6 +37,12 @@ export interface Config {
   /** GraphQL subscriptions one WebSocket may hold, and one tenant across this instance's sockets. */
   wsMaxSubscriptionsPerSocket: number;
   wsMaxSubscriptionsPerTenant: number;
+  /** Multiplies the carrier simulator's delays (activations, call progress); 0.01 plays a 60 s call in 0.6 s. */
+  carrierTimeScale: number;
+  /** Minutes of the destination's price frozen as a credit hold when a call is placed. */
+  callHoldEstimateMinutes: number;
+  /** How often calls whose carrier leg is gone are looked for and settled (also once at start). */
+  callRecoveryIntervalMs: number;
 }
 
 export interface WebhookSettings {
@@ -133,6 +139,15 @@ function webhookSettings(env: Env): WebhookSettings {
   };
 }
 
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(`${name} must be a decimal number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -164,5 +179,8 @@ export function loadConfig(env: Env = process.env): Config {
     webhooks: webhookSettings(env),
     wsMaxSubscriptionsPerSocket: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
     wsMaxSubscriptionsPerTenant: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_TENANT', 500, 1, 1_000_000),
+    carrierTimeScale: decimal(env, 'CARRIER_TIME_SCALE', 1, 0, 100),
+    callHoldEstimateMinutes: int(env, 'CALL_HOLD_ESTIMATE_MINUTES', 10, 1, 240),
+    callRecoveryIntervalMs: int(env, 'CALL_RECOVERY_INTERVAL_MS', 60_000, 100, 86_400_000),
   };
 }

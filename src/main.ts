@@ -14,6 +14,7 @@ import { publishLocalStripe } from './payments/local-stripe-address';
 import { startBillingScheduler } from './billing/billing-scheduler';
 import { createCarrierSimulator } from './carrier';
 import { numberCarrierFrom } from './numbers/carrier-adapter';
+import { callCarrierFrom } from './calls/carrier-adapter';
 
 // Starts the gateway: config → PostgreSQL (embedded when DATABASE_URL is unset) → migrations → HTTP + WebSocket.
 // SIGINT/SIGTERM drain connections and stop the embedded database, so no postgres process is left behind.
@@ -55,10 +56,11 @@ async function main() {
     cleanups.push(() => payments.close());
     if (payments.local) cleanups.push(publishLocalStripe(dataDir, payments.local));
     cleanups.push(startBillingScheduler({ db: prisma, pubSub, payments: payments.payments }, logger));
-    // The only carrier there is: the deterministic simulator (activations take 0.2–2 s, about 5% fail).
-    const carrier = createCarrierSimulator({ onListenerError: (err, event) => logger.error({ err, event: event.id }, 'carrier event listener failed') });
+    // The only carrier there is: the deterministic simulator (activations take 0.2–2 s, about 5% fail; calls
+    // progress by destination pattern, see src/carrier/calls.ts), its delays scaled by CARRIER_TIME_SCALE.
+    const carrier = createCarrierSimulator({ timeScale: config.carrierTimeScale, onListenerError: (err, event) => logger.error({ err, event: event.id }, 'carrier event listener failed') });
     cleanups.push(async () => carrier.close());
-    const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments, carrier: numberCarrierFrom(carrier) });
+    const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments, carrier: numberCarrierFrom(carrier), callCarrier: callCarrierFrom(carrier) });
     // Pushed last so it runs first: stop taking requests before what they depend on goes away.
     cleanups.push(() => gateway.close());
     const { port } = await gateway.listen(config.port, config.host);

@@ -1,6 +1,7 @@
 import { RestRoute } from '../route';
 import { apiKeyRoutes } from './api-keys';
 import { billingRoutes } from './billing';
+import { callRoutes } from './calls';
 import { fundingRoutes } from './funding';
 import { invoiceRoutes } from './invoices';
 import { numberRoutes } from './numbers';
@@ -9,4 +10,4 @@ import { refundRoutes } from './refunds';
 import { webhookRoutes } from './webhooks';
 
 /** Every /v1 route; the OpenAPI test checks this table and rest-compat/openapi.yaml name the same routes. */
-export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...numberRoutes, ...emergencyAddressRoutes, ...webhookRoutes];
+export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...numberRoutes, ...emergencyAddressRoutes, ...webhookRoutes, ...callRoutes];

@@ -102,8 +102,12 @@ export async function release(deps: ServiceDeps, req: { tenantId: string; transa
   });
 }
 
-/** The explicit top-up of a hold: work that outgrows its estimate must reserve more before it may cost more. */
-export async function extend(deps: ServiceDeps, req: { tenantId: string; transactionId: string; extraCents: bigint }): Promise<HoldView> {
+/**
+ * The explicit top-up of a hold: work that outgrows its estimate must reserve more before it may cost more.
+ * `force` reserves it even past the available balance: for work already done and owed (a call that talked
+ * longer than its estimate finishes normally, the spec says, even when the balance has run out).
+ */
+export async function extend(deps: ServiceDeps, req: { tenantId: string; transactionId: string; extraCents: bigint; force?: boolean }): Promise<HoldView> {
   if (req.extraCents <= 0n) throw new ApiError('invalid_request', 'A hold can only be extended by a positive amount');
   return inTransaction(deps.db, async (tx) => {
     const [hold] = await tx.$queryRaw<{ id: string; tenant_id: string; status: string }[]>`
@@ -112,7 +116,7 @@ export async function extend(deps: ServiceDeps, req: { tenantId: string; transac
     if (hold.tenant_id !== req.tenantId) throw new ApiError('customer_scope_mismatch', 'The hold belongs to another account');
     const reserved = await tx.$executeRaw`
       UPDATE tenants SET held_cents = held_cents + ${req.extraCents}, updated_at = now()
-      WHERE id = ${req.tenantId}::uuid AND balance_cents + credit_limit_cents - held_cents >= ${req.extraCents}`;
+      WHERE id = ${req.tenantId}::uuid AND (${req.force === true} OR balance_cents + credit_limit_cents - held_cents >= ${req.extraCents})`;
     if (reserved === 0) throw await insufficientFunds(tx, req.tenantId, req.extraCents, 'balance_insufficient');
     return tx.creditHold.update({ where: { id: hold.id }, data: { amountCents: { increment: req.extraCents } }, select: VIEW });
   });

@@ -144,13 +144,18 @@ async function chargePeriod(deps: ServiceDeps, tenantId: string, subscriptionId:
 }
 
 /** What rating uses: the tenant's override, else its plan's markup, else the default. */
-export async function effectivePricing(db: Db, tenantId: string): Promise<{ markupBps: number; includedMinutes: number }> {
+export async function effectivePricing(db: Db, tenantId: string): Promise<{ markupBps: number; includedMinutes: number; periodStart: Date | null }> {
   const tenant = await db.tenant.findUniqueOrThrow({
     where: { id: tenantId },
-    select: { markupOverrideBps: true, subscriptions: { where: { status: 'active' }, select: { plan: { select: { markupPercentBps: true, includedMinutes: true } } } } },
+    select: {
+      markupOverrideBps: true,
+      subscriptions: { where: { status: 'active' }, select: { currentPeriodStart: true, plan: { select: { markupPercentBps: true, includedMinutes: true } } } },
+    },
   });
-  const plan = tenant.subscriptions[0]?.plan;
-  return { markupBps: tenant.markupOverrideBps ?? plan?.markupPercentBps ?? DEFAULT_MARKUP_BPS, includedMinutes: plan?.includedMinutes ?? 0 };
+  const sub = tenant.subscriptions[0];
+  const plan = sub?.plan;
+  // periodStart: included minutes are counted per subscription period.
+  return { markupBps: tenant.markupOverrideBps ?? plan?.markupPercentBps ?? DEFAULT_MARKUP_BPS, includedMinutes: plan?.includedMinutes ?? 0, periodStart: sub?.currentPeriodStart ?? null };
 }
 
 /** Support's per-tenant markup override (null clears it): it wins over the plan. */

@@ -1,5 +1,10 @@
 import {
   ActivationStatus,
+  CallEvent,
+  CallEventListener,
+  CallLegStatus,
+  DialAccepted,
+  DialRequest,
   CallerNameLookupResult,
   CarrierLookupResult,
   CustomerServiceRecord,
@@ -53,11 +58,20 @@ export interface CarrierPorting {
   csrLookup(phoneNumber: string): Promise<CustomerServiceRecord>;
 }
 
-/**
- * Everything the gateway needs from the carrier today. Calls will add `CarrierCalls` (placing calls, call progress
- * events through their own `onCallEvent`) as a fourth part, extending this interface.
- */
-export interface Carrier extends CarrierNumbers, CarrierLookup, CarrierPorting {
+/** Outbound calls: dial, hang up, ask after a leg; progress arrives as CallEvents. */
+export interface CarrierCalls {
+  /** Accepts the call at once; its progress follows as events. Idempotent per `callRef`. */
+  dial(req: DialRequest): Promise<DialAccepted>;
+  /** Ends the leg now and answers its hangup event (also published); idempotent for a leg that already ended. */
+  hangupCall(upstreamCallId: string): Promise<CallEvent>;
+  /** What the carrier knows of a leg; null when it has none (never dialled here, or lost with a restart). */
+  callStatus(upstreamCallId: string): Promise<CallLegStatus | null>;
+  /** Events that arrived while nobody listened are replayed to the new listener. Returns the detach function. */
+  onCallEvent(listener: CallEventListener): () => void;
+}
+
+/** Everything the gateway needs from the carrier. */
+export interface Carrier extends CarrierNumbers, CarrierLookup, CarrierPorting, CarrierCalls {
   /** Stops all timers and listeners; later calls fail with upstream_error. */
   close(): void;
 }

@@ -12,10 +12,13 @@ export type CarrierOperation =
   | 'releaseNumber'
   | 'lookup'
   | 'portabilityCheck'
-  | 'csrLookup';
+  | 'csrLookup'
+  | 'dial'
+  | 'hangupCall'
+  | 'callStatus';
 
-/** Groups of operations, matching the interface parts (CarrierNumbers, CarrierLookup, CarrierPorting). */
-export type CarrierArea = 'numbers' | 'lookup' | 'porting';
+/** Groups of operations, matching the interface parts (CarrierNumbers, CarrierLookup, CarrierPorting, CarrierCalls). */
+export type CarrierArea = 'numbers' | 'lookup' | 'porting' | 'calls';
 
 /** Which calls a fault applies to: one operation, an area, or (when omitted) any call. */
 export type FaultTarget = CarrierOperation | CarrierArea;
@@ -29,6 +32,9 @@ const AREA_OF: Readonly<Record<CarrierOperation, CarrierArea>> = {
   lookup: 'lookup',
   portabilityCheck: 'porting',
   csrLookup: 'porting',
+  dial: 'calls',
+  hangupCall: 'calls',
+  callStatus: 'calls',
 };
 
 /**

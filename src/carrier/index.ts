@@ -2,7 +2,7 @@
  * The upstream carrier: interfaces the gateway codes against, and the deterministic simulator that implements them
  * (the only implementation; no real carrier is reachable from here). See simulator.ts for options and controls.
  */
-export type { Carrier, CarrierLookup, CarrierNumbers, CarrierPorting } from './carrier';
+export type { Carrier, CarrierCalls, CarrierLookup, CarrierNumbers, CarrierPorting } from './carrier';
 export { createCarrierSimulator } from './simulator';
 export type { CarrierSimulator, CarrierSimulatorControls, CarrierSimulatorOptions } from './simulator';
 export { CarrierError, isCarrierError } from './errors';

@@ -3,6 +3,7 @@ import { Carrier } from './carrier';
 import { CarrierError, invalidNumber } from './errors';
 import { parseE164 } from './e164';
 import { EventOutbox } from './events';
+import { CallLegs } from './calls';
 import { CarrierOperation, Faults, FaultTarget } from './faults';
 import { generateInventory, InventoryCatalogue } from './inventory';
 import { NumberLifecycle } from './lifecycle';
@@ -11,6 +12,12 @@ import { csrOf, portabilityOf } from './porting';
 import { TimerSet } from './timers';
 import {
   ActivationStatus,
+  CallEvent,
+  CallEventListener,
+  CallLegStatus,
+  CallScript,
+  DialAccepted,
+  DialRequest,
   CallerNameLookupResult,
   CarrierLookupResult,
   CustomerServiceRecord,
@@ -40,7 +47,7 @@ export interface CarrierSimulatorOptions {
   /** Events kept for a listener that isn't attached; the oldest go first beyond this. Default 10 000. */
   maxBufferedEvents?: number;
   /** Where a listener's exception (or rejection) goes; the event is not redelivered. Default: ignored. */
-  onListenerError?: (error: unknown, event: NumberEvent) => void;
+  onListenerError?: (error: unknown, event: NumberEvent | CallEvent) => void;
 }
 
 /** Test and demo levers: what a real carrier's network or operations staff would make happen. */
@@ -66,6 +73,10 @@ export interface CarrierSimulatorControls {
   pendingActivations(): number;
   /** Timers not yet fired or cancelled; 0 after close(). */
   pendingTimers(): number;
+  /** The next call to `to` ends as scripted (outcome, ring and talk seconds) instead of by its number's pattern. */
+  scriptNextCall(to: string, script: CallScript): void;
+  /** Call legs that have not hung up yet. */
+  activeCalls(): number;
 }
 
 export interface CarrierSimulator extends Carrier {
@@ -85,6 +96,8 @@ class Simulator implements CarrierSimulator {
   private readonly faults = new Faults();
   private readonly outbox: EventOutbox<NumberEvent>;
   private readonly lifecycle: NumberLifecycle;
+  private readonly callOutbox: EventOutbox<CallEvent>;
+  private readonly calls: CallLegs;
   private closed = false;
 
   constructor(opts: CarrierSimulatorOptions) {
@@ -94,7 +107,7 @@ class Simulator implements CarrierSimulator {
     const activationDelayMs = opts.activationDelayMs ?? { min: 200, max: 2000 };
     if (!(activationDelayMs.min >= 0 && activationDelayMs.max >= activationDelayMs.min)) throw new RangeError('activationDelayMs needs 0 ≤ min ≤ max');
     this.catalogue = new InventoryCatalogue(generateInventory(this.seed));
-    this.outbox = new EventOutbox(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
+    this.outbox = new EventOutbox<NumberEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
     this.lifecycle = new NumberLifecycle(this.catalogue, this.timers, this.outbox, {
       seed: this.seed,
       timeScale,
@@ -103,6 +116,8 @@ class Simulator implements CarrierSimulator {
       releaseQuarantineMs: opts.releaseQuarantineMs ?? 24 * 60 * 60 * 1000,
       clock: opts.clock ?? systemClock,
     });
+    this.callOutbox = new EventOutbox<CallEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
+    this.calls = new CallLegs(this.timers, this.callOutbox, { seed: this.seed, timeScale, clock: opts.clock ?? systemClock });
     this.controls = this.buildControls();
   }
 
@@ -168,11 +183,31 @@ class Simulator implements CarrierSimulator {
     return this.remote('csrLookup', () => csrOf(phoneNumber));
   }
 
+  // CarrierCalls
+
+  dial(req: DialRequest): Promise<DialAccepted> {
+    return this.remote('dial', () => this.calls.dial(req));
+  }
+
+  hangupCall(upstreamCallId: string): Promise<CallEvent> {
+    return this.remote('hangupCall', () => this.calls.hangup(upstreamCallId));
+  }
+
+  callStatus(upstreamCallId: string): Promise<CallLegStatus | null> {
+    return this.remote('callStatus', () => this.calls.status(upstreamCallId));
+  }
+
+  onCallEvent(listener: CallEventListener): () => void {
+    if (this.closed) return () => {};
+    return this.callOutbox.subscribe(listener);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.timers.cancelAll(closedError());
     this.outbox.detachAll();
+    this.callOutbox.detachAll();
   }
 
   /**
@@ -205,6 +240,8 @@ class Simulator implements CarrierSimulator {
       allNumbers: () => this.catalogue.numbers,
       pendingActivations: () => lifecycle.pendingCount(),
       pendingTimers: () => this.timers.size,
+      scriptNextCall: (to, script) => this.calls.script(to, script),
+      activeCalls: () => this.calls.activeCount(),
     };
   }
 }

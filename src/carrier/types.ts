@@ -132,3 +132,62 @@ export interface CustomerServiceRecord {
   countryCode: InventoryCountry;
   losingCarrier: string;
 }
+
+/** How a simulated call ends when nobody intervenes (see calls.ts for the destination patterns). */
+export type CallOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'canceled';
+
+export interface DialRequest {
+  /** The gateway's own id for the call: a second dial with the same ref returns the first leg (no second dial). */
+  callRef: string;
+  from: string;
+  to: string;
+  /** Seconds to ring before giving up (no_answer). */
+  timeoutSecs: number;
+}
+
+export interface DialAccepted {
+  upstreamCallId: string;
+  acceptedAt: Date;
+}
+
+export type CallEventType = 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.hangup';
+
+/** Why a leg ended, in the carrier's (Telnyx-like) words. */
+export type HangupCause = 'normal_clearing' | 'user_busy' | 'timeout' | 'call_rejected' | 'originator_cancel' | 'unallocated_number';
+
+export interface CallEvent {
+  /** Unique per (leg, type): a listener can dedupe on it. */
+  id: string;
+  type: CallEventType;
+  upstreamCallId: string;
+  callRef: string;
+  /** Simulated time: compressed timings still stamp real-length calls (a 60 s talk is 60 s apart). */
+  at: Date;
+  /** call.hangup only. */
+  outcome?: CallOutcome;
+  hangupCause?: HangupCause;
+  /** call.hangup only: who ended it. */
+  hangupSource?: 'caller' | 'callee' | 'carrier';
+}
+
+export type CallEventListener = (event: CallEvent) => void | Promise<void>;
+
+/** What the carrier knows of a leg; null from `callStatus` means it has no such leg (never dialled, or lost). */
+export interface CallLegStatus {
+  upstreamCallId: string;
+  callRef: string;
+  state: 'initiated' | 'ringing' | 'answered' | 'ended' | 'dialing';
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  outcome: CallOutcome | null;
+  hangupCause: HangupCause | null;
+}
+
+/** A test's script for the next call to a number: outcome and timings in simulated seconds. */
+export interface CallScript {
+  outcome: CallOutcome;
+  /** Seconds between ringing and the answer (or the busy / failure signal). Default 3. */
+  ringSeconds?: number;
+  /** Seconds of conversation after the answer (answered calls only). Default 30. */
+  talkSeconds?: number;
+}

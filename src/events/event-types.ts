@@ -7,6 +7,11 @@ export const EVENT_TYPES = [
   'phone_number.released',
   // webhooks
   'webhook_subscription.disabled',
+  // calls
+  'call.initiated',
+  'call.ringing',
+  'call.answered',
+  'call.hangup',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

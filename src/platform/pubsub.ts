@@ -12,7 +12,20 @@ export type PubSubTopics = {
   NUMBER_STATUS_CHANGED: [tenantId: string, payload: { tenantId: string; phoneNumberId: string; status: string }];
   /** Any event of the outbox, once committed: the same envelope webhook bodies carry. */
   EVENT_RECORDED: [tenantId: string, payload: EventEnvelope];
+  /** A call moved to `status`; the outbox event that recorded it (id, per-call sequence, type). */
+  CALL_STATUS_CHANGED: [tenantId: string, payload: CallStatusChange];
 };
+
+export interface CallStatusChange {
+  tenantId: string;
+  callId: string;
+  status: string;
+  eventId: string;
+  eventType: string;
+  sequence: number;
+  /** ISO instant. */
+  occurredAt: string;
+}
 
 export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): Promise<void> };
 

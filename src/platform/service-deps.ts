@@ -1,3 +1,4 @@
+import type { CallCarrier } from '../calls/carrier-port';
 import type { NumberCarrier } from '../numbers/carrier-port';
 import type { WebhookSettings } from '../config';
 import type { Payments } from '../payments/payments';
@@ -18,6 +19,10 @@ export interface ServiceDeps {
   payments?: Payments;
   /** The upstream carrier's numbers API. Absent where numbers are never searched or ordered. */
   carrier?: NumberCarrier;
+  /** The upstream carrier's calls API. Absent where calls are never placed or controlled. */
+  callCarrier?: CallCarrier;
+  /** Minutes of the destination's price frozen when a call is placed (CALL_HOLD_ESTIMATE_MINUTES). */
+  callHoldEstimateMinutes?: number;
   /** The client outside any transaction, for work after commit (the context's `db` may be a transaction). */
   rootDb?: Db;
   /** Webhook delivery settings; absent → production defaults (private targets refused). */

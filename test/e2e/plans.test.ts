@@ -65,7 +65,7 @@ describe('plans and subscriptions', () => {
     expect(again.body.id).toBe(sub.body.id);
     expect((await rest(gw.url, 'GET', '/v1/account', { key: t.key })).body.balance.amount_cents).toBe(100);
     expect((await rest(gw.url, 'GET', '/v1/billing/subscription', { key: t.key })).body.id).toBe(sub.body.id);
-    expect(await effectivePricing(gw.prisma, t.tenantId)).toEqual({ markupBps: 3000, includedMinutes: 5000 });
+    expect(await effectivePricing(gw.prisma, t.tenantId)).toMatchObject({ markupBps: 3000, includedMinutes: 5000 });
   });
 
   it('cancels at period end, and the renewal job ends it then; an uncancelled one renews and is charged once', async () => {
@@ -93,7 +93,7 @@ describe('plans and subscriptions', () => {
   });
 
   it('a per-tenant markup override wins over the plan; without either, the default applies', async () => {
-    expect(await effectivePricing(gw.prisma, t.tenantId)).toEqual({ markupBps: 4000, includedMinutes: 0 });
+    expect(await effectivePricing(gw.prisma, t.tenantId)).toMatchObject({ markupBps: 4000, includedMinutes: 0 });
     await setMarkupOverride(deps, systemActor(t.tenantId, 'test'), 2500);
     expect((await effectivePricing(gw.prisma, t.tenantId)).markupBps).toBe(2500);
   });

@@ -90,7 +90,7 @@ export async function createEmptyDatabase(label: string): Promise<string> {
 }
 
 /** Tables the migrations fill with reference data (the spec's plans): tests keep them. */
-const KEPT_TABLES = ['_voepy_migrations', 'plans', 'pricing_tiers'];
+const KEPT_TABLES = ['_voepy_migrations', 'plans', 'pricing_tiers', 'destination_rates'];
 
 /**
  * Empties every table of the public schema except the migration record and reference data, in one statement,

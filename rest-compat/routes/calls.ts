@@ -1,0 +1,77 @@
+import { CALL_ACTIONS } from '../../src/calls/calls.actions';
+import { queryInstant, queryInt, queryString, restList, RestRoute, toSnake } from '../route';
+
+// The Call resource: Telnyx/Twilio-like paths. Call control is POST /calls/{id}/actions/<action>, one route per
+// action of the calls domain's CALL_ACTIONS table, each running its mutation.
+const CALL_FIELDS = `id direction from to status connectionId phoneNumberId destinationCountry timeoutSecs answeringMachineDetection record
+  hangupCause hangupSource queuedAt initiatedAt ringingAt answeredAt endedAt billableSeconds includedSeconds chargeCents`;
+const CALL_DETAIL = `${CALL_FIELDS}
+  charge { ledgerEntryId amountCents balanceAfterCents description createdAt }
+  events { fromStatus toStatus eventId eventType sequence occurredAt }`;
+
+/** Each action's mutation; an action missing here fails the test that compares this table with CALL_ACTIONS. */
+export const ACTION_MUTATIONS: Record<keyof typeof CALL_ACTIONS, string> = {
+  hangup: 'hangupCall',
+};
+
+const actionRoutes: RestRoute[] = Object.entries(ACTION_MUTATIONS).map(([action, mutation]) => ({
+  method: 'POST',
+  path: `/calls/:id/actions/${action}`,
+  summary: `Call control: ${action}`,
+  document: `mutation CallAction($id: ID!) { ${mutation}(id: $id) { ${CALL_FIELDS} } }`,
+  variables: (req) => ({ id: req.params.id }),
+  shape: (data) => toSnake(data[mutation]),
+}));
+
+export const callRoutes: RestRoute[] = [
+  {
+    method: 'POST',
+    path: '/calls',
+    summary: 'Place an outbound call (every check first; a credit hold for the estimate; then the carrier dials)',
+    document: `mutation PlaceCall($input: PlaceCallInput!) { placeCall(input: $input) { ${CALL_FIELDS} } }`,
+    bodyInput: 'PlaceCallInput',
+    shape: (data) => toSnake(data.placeCall),
+    status: 201,
+  },
+  {
+    method: 'POST',
+    path: '/calls/preflight',
+    summary: 'Run every check of placing a call without dialling: pass, or the code each would fail with, and the price per minute',
+    document: `query CallPreflight($input: CallPreflightInput!) {
+      callPreflight(input: $input) { passed code checks { check passed code message } destinationCountry pricePerMinuteCents holdCents }
+    }`,
+    bodyInput: 'CallPreflightInput',
+    shape: (data) => toSnake(data.callPreflight),
+  },
+  {
+    method: 'GET',
+    path: '/calls',
+    summary: 'The tenant’s calls, newest first, cursor-paginated',
+    document: `query Calls($status: CallStatus, $direction: CallDirection, $from: String, $to: String, $placedAfter: DateTimeISO, $placedBefore: DateTimeISO, $first: Int, $after: String) {
+      calls(status: $status, direction: $direction, from: $from, to: $to, placedAfter: $placedAfter, placedBefore: $placedBefore, first: $first, after: $after) {
+        nodes { ${CALL_FIELDS} }
+        pageInfo { hasNextPage endCursor }
+      }
+    }`,
+    variables: (req) => ({
+      status: queryString(req, 'status'),
+      direction: queryString(req, 'direction'),
+      from: queryString(req, 'from'),
+      to: queryString(req, 'to'),
+      placedAfter: queryInstant(req, 'placed_after'),
+      placedBefore: queryInstant(req, 'placed_before'),
+      first: queryInt(req, 'limit', { min: 1, max: 200 }),
+      after: queryString(req, 'cursor'),
+    }),
+    shape: (data) => restList(data.calls as Parameters<typeof restList>[0]),
+  },
+  {
+    method: 'GET',
+    path: '/calls/:id',
+    summary: 'One call, with its status changes (events) and its charge',
+    document: `query Call($id: ID!) { call(id: $id) { ${CALL_DETAIL} } }`,
+    variables: (req) => ({ id: req.params.id }),
+    shape: (data) => toSnake(data.call),
+  },
+  ...actionRoutes,
+];

@@ -1,0 +1,94 @@
+import { Prisma } from '../generated/prisma/client';
+import { AnsweringMachineDetection, CallDirection, CallStatus } from '../generated/prisma/enums';
+import { recordEvent, RecordedEvent } from '../events/events.service';
+import { EventType } from '../events/event-types';
+
+// How a call looks everywhere it is shown: the GraphQL `Call`, GET /v1/calls/{id}, and every call.* event's data
+// (the REST resource's snake_case names, so a webhook reads like the API).
+
+export const TERMINAL: readonly CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled'];
+
+export function isTerminal(status: CallStatus): boolean {
+  return TERMINAL.includes(status);
+}
+
+export interface CallView {
+  id: string;
+  tenantId: string;
+  direction: CallDirection;
+  fromNumber: string;
+  toNumber: string;
+  phoneNumberId: string | null;
+  connectionId: string | null;
+  destinationCountry: string;
+  carrierCostPerMinuteMillicents: number;
+  status: CallStatus;
+  timeoutSecs: number;
+  answeringMachineDetection: AnsweringMachineDetection;
+  record: boolean;
+  upstreamCallId: string | null;
+  hangupCause: string | null;
+  hangupSource: string | null;
+  queuedAt: Date;
+  initiatedAt: Date | null;
+  ringingAt: Date | null;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  billableSeconds: number | null;
+  includedSeconds: number | null;
+  markupBps: number | null;
+  holdId: string | null;
+  chargeCents: bigint | null;
+  chargeLedgerEntryId: string | null;
+  createdAt: Date;
+}
+
+export const CALL_SELECT = {
+  id: true, tenantId: true, direction: true, fromNumber: true, toNumber: true, phoneNumberId: true, connectionId: true, destinationCountry: true,
+  carrierCostPerMinuteMillicents: true, status: true, timeoutSecs: true, answeringMachineDetection: true, record: true, upstreamCallId: true,
+  hangupCause: true, hangupSource: true, queuedAt: true, initiatedAt: true, ringingAt: true, answeredAt: true, endedAt: true, billableSeconds: true,
+  includedSeconds: true, markupBps: true, holdId: true, chargeCents: true, chargeLedgerEntryId: true, createdAt: true,
+} as const;
+
+/** The event type announcing that a call reached `status`. */
+export function eventTypeOf(status: CallStatus): EventType {
+  switch (status) {
+    case 'initiated':
+      return 'call.initiated';
+    case 'ringing':
+      return 'call.ringing';
+    case 'answered':
+      return 'call.answered';
+    default:
+      return 'call.hangup';
+  }
+}
+
+export async function recordCallEvent(tx: Prisma.TransactionClient, call: CallView, occurredAt: Date): Promise<RecordedEvent> {
+  return recordEvent(tx, {
+    tenantId: call.tenantId,
+    type: eventTypeOf(call.status),
+    resourceType: 'call',
+    resourceId: call.id,
+    connectionId: call.connectionId,
+    occurredAt,
+    data: {
+      id: call.id,
+      direction: call.direction,
+      from: call.fromNumber,
+      to: call.toNumber,
+      status: call.status,
+      connection_id: call.connectionId,
+      phone_number_id: call.phoneNumberId,
+      hangup_cause: call.hangupCause,
+      hangup_source: call.hangupSource,
+      queued_at: call.queuedAt,
+      initiated_at: call.initiatedAt,
+      ringing_at: call.ringingAt,
+      answered_at: call.answeredAt,
+      ended_at: call.endedAt,
+      billable_seconds: call.billableSeconds,
+      charge_cents: call.chargeCents,
+    },
+  });
+}

@@ -1,0 +1,44 @@
+import DataLoader from 'dataloader';
+import { actorFromContext, GatewayContext } from '../graphql/context';
+import { Db } from '../platform/db/client';
+import { CallChargeView, chargesByIds, CallTransitionView, transitionsOf } from './calls.queries';
+
+// Per context (one per HTTP request, one per subscription event), so caches never outlive their operation. A
+// list of calls resolves each field with one batched, tenant-scoped query, whatever the list's length.
+
+interface CallLoaders {
+  phoneNumber: DataLoader<string, PhoneNumberRow | null>;
+  charge: DataLoader<string, CallChargeView | null>;
+  transitions: DataLoader<string, CallTransitionView[]>;
+}
+
+/** The whole row: the GraphQL PhoneNumber type reads its fields from it. */
+export type PhoneNumberRow = Awaited<ReturnType<Db['phoneNumber']['findFirstOrThrow']>>;
+
+const perContext = new WeakMap<GatewayContext, CallLoaders>();
+
+export function callLoaders(ctx: GatewayContext): CallLoaders {
+  let loaders = perContext.get(ctx);
+  if (!loaders) {
+    const tenantId = actorFromContext(ctx).tenantId;
+    loaders = {
+      phoneNumber: new DataLoader(async (ids) => {
+        const rows = await ctx.db.phoneNumber.findMany({ where: { tenantId, id: { in: [...ids] } } });
+        const found = new Map(rows.map((n) => [n.id, n]));
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      charge: new DataLoader(async (ids) => {
+        const found = new Map((await chargesByIds(ctx.db, tenantId, ids)).map((c) => [c.ledgerEntryId, c]));
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      // Call ids come from calls this tenant's query already returned.
+      transitions: new DataLoader(async (callIds) => {
+        const byCall = new Map<string, CallTransitionView[]>();
+        for (const t of await transitionsOf(ctx.db, callIds)) byCall.set(t.callId, [...(byCall.get(t.callId) ?? []), t]);
+        return callIds.map((id) => byCall.get(id) ?? []);
+      }),
+    };
+    perContext.set(ctx, loaders);
+  }
+  return loaders;
+}

@@ -1,0 +1,186 @@
+import { recordAudit } from '../audit/audit.service';
+import { consume, extend, release } from '../billing/holds.service';
+import { effectivePricing } from '../billing/plans.service';
+import { Prisma } from '../generated/prisma/client';
+import { CallStatus } from '../generated/prisma/enums';
+import { systemActor } from '../platform/auth/scopes';
+import { afterCommit, inTransaction } from '../platform/db/transaction';
+import { isUuid } from '../platform/ids';
+import { ServiceDeps, withDb } from '../platform/service-deps';
+import { CallLegEvent } from './carrier-port';
+import { CALL_SELECT, CallView, isTerminal, recordCallEvent } from './calls.events';
+import { billableSeconds, rateCall } from './rating';
+
+// The call state machine. A call only moves forward (queued → initiated → ringing → answered) and ends once
+// (completed | busy | no_answer | failed | canceled). Each move is one transaction: the row, its transition
+// row, its outbox event, its audit row and — for the end — the settlement of its hold, then the subscription
+// publish after commit. Carrier events that arrive late, twice or out of order change nothing.
+
+const RANK: Record<CallStatus, number> = { queued: 0, initiated: 1, ringing: 2, answered: 3, completed: 4, busy: 4, no_answer: 4, failed: 4, canceled: 4 };
+
+const STAMP: Partial<Record<CallStatus, 'initiatedAt' | 'ringingAt' | 'answeredAt'>> = { initiated: 'initiatedAt', ringing: 'ringingAt', answered: 'answeredAt' };
+
+export interface Ending {
+  hangupCause: string;
+  hangupSource: string;
+}
+
+/** May a call in `from` move to `to`? Forward only; nothing leaves an ended call. */
+export function canMove(from: CallStatus, to: CallStatus): boolean {
+  return !isTerminal(from) && RANK[to] > RANK[from];
+}
+
+/**
+ * Moves a locked call to `to` at `at` (must be called in a transaction holding the call's row lock). An end
+ * settles the hold in the same transaction: the rated amount consumed (one call_charge ledger entry), the
+ * rest released; an unanswered call costs nothing.
+ */
+export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, call: CallView, to: CallStatus, at: Date, ending?: Ending): Promise<CallView> {
+  const data: Prisma.CallUpdateInput = { status: to };
+  const stamp = STAMP[to];
+  if (stamp) data[stamp] = at;
+  if (isTerminal(to)) {
+    // Hangup can't come before what was already recorded (clocks of two sources): clamp, never rate negative time.
+    const endedAt = new Date(Math.max(at.getTime(), call.answeredAt?.getTime() ?? 0, call.queuedAt.getTime()));
+    Object.assign(data, { endedAt, hangupCause: ending?.hangupCause ?? null, hangupSource: ending?.hangupSource ?? null });
+    Object.assign(data, await settle(tx, deps, call, to, endedAt));
+  }
+  const moved = await tx.call.update({ where: { id: call.id }, data, select: CALL_SELECT });
+  const event = await recordCallEvent(tx, moved, at);
+  await tx.callTransition.create({
+    data: { callId: call.id, fromStatus: call.status, toStatus: to, eventId: event.id, occurredAt: at, detail: ending ? { hangup_cause: ending.hangupCause, hangup_source: ending.hangupSource } : undefined },
+  });
+  await recordAudit(tx, systemActor(call.tenantId, `call:${call.id}`), {
+    action: `call.${to}`,
+    resourceType: 'call',
+    resourceId: call.id,
+    before: { status: call.status },
+    after: { status: to, ...(isTerminal(to) ? { billable_seconds: moved.billableSeconds, charge_cents: moved.chargeCents } : {}) },
+  });
+  afterCommit(tx, () =>
+    deps.pubSub.publish('CALL_STATUS_CHANGED', call.tenantId, {
+      tenantId: call.tenantId, callId: call.id, status: to, eventId: event.id, eventType: event.type, sequence: event.sequence, occurredAt: at.toISOString(),
+    }),
+  );
+  return moved;
+}
+
+/** The hold's settlement and the rating columns of an ending call. */
+async function settle(tx: Prisma.TransactionClient, deps: ServiceDeps, call: CallView, to: CallStatus, endedAt: Date): Promise<Prisma.CallUpdateInput> {
+  const txDeps = withDb(deps, tx);
+  const transactionId = `call:${call.id}`;
+  const hold = call.holdId ? await tx.creditHold.findUnique({ where: { id: call.holdId }, select: { status: true, amountCents: true } }) : null;
+  const holdActive = hold?.status === 'active';
+  if (to !== 'completed' || !call.answeredAt) {
+    if (holdActive) await release(txDeps, { tenantId: call.tenantId, transactionId });
+    return { billableSeconds: 0, includedSeconds: 0, chargeCents: 0n };
+  }
+  // One rating at a time per tenant, so two calls ending together cannot both spend the same included minutes.
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`calls-rating:${call.tenantId}`}, 0))::text`;
+  const pricing = await effectivePricing(tx, call.tenantId);
+  let includedLeft = 0;
+  if (pricing.includedMinutes > 0 && pricing.periodStart) {
+    const [{ used }] = await tx.$queryRaw<{ used: bigint }[]>`
+      SELECT COALESCE(SUM(included_seconds), 0)::bigint AS used FROM calls
+      WHERE tenant_id = ${call.tenantId}::uuid AND ended_at >= ${pricing.periodStart} AND id <> ${call.id}::uuid`;
+    includedLeft = Math.max(0, pricing.includedMinutes * 60 - Number(used));
+  }
+  const rating = rateCall({
+    billableSeconds: billableSeconds(call.answeredAt, endedAt),
+    includedSecondsLeft: includedLeft,
+    carrierMillicentsPerMinute: call.carrierCostPerMinuteMillicents,
+    markupBps: pricing.markupBps,
+  });
+  let chargeLedgerEntryId: string | null = null;
+  if (holdActive && rating.amountCents > 0n) {
+    // A call that talked past its estimate finishes normally: the hold is topped up (owed, so even past zero).
+    if (rating.amountCents > hold.amountCents) {
+      await extend(txDeps, { tenantId: call.tenantId, transactionId, extraCents: rating.amountCents - hold.amountCents, force: true });
+    }
+    const consumed = await consume(txDeps, {
+      tenantId: call.tenantId,
+      transactionId,
+      actualCents: rating.amountCents,
+      kind: 'call_charge',
+      description: `Call to ${call.toNumber}, ${rating.chargedSeconds} s charged of ${rating.billableSeconds} s`,
+      reference: { type: 'call', id: call.id },
+    });
+    chargeLedgerEntryId = consumed.ledgerEntryId;
+  } else if (holdActive) {
+    await release(txDeps, { tenantId: call.tenantId, transactionId });
+  }
+  return {
+    billableSeconds: rating.billableSeconds,
+    includedSeconds: rating.includedSeconds,
+    markupBps: pricing.markupBps,
+    chargeCents: chargeLedgerEntryId ? rating.amountCents : 0n,
+    ...(chargeLedgerEntryId ? { chargeEntry: { connect: { id: chargeLedgerEntryId } } } : {}),
+  };
+}
+
+export async function lockCall(tx: Prisma.TransactionClient, id: string): Promise<CallView | null> {
+  const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM calls WHERE id = ${id}::uuid FOR UPDATE`;
+  return locked ? tx.call.findUnique({ where: { id }, select: CALL_SELECT }) : null;
+}
+
+/** The status a carrier event moves a call to. */
+export function statusOf(event: CallLegEvent): CallStatus {
+  switch (event.type) {
+    case 'call.initiated':
+      return 'initiated';
+    case 'call.ringing':
+      return 'ringing';
+    case 'call.answered':
+      return 'answered';
+    case 'call.hangup':
+      return event.outcome === 'answered' ? 'completed' : (event.outcome ?? 'failed');
+  }
+}
+
+export type Applied = 'applied' | 'ignored' | 'unknown_call';
+
+/** One carrier event. Idempotent: an event that doesn't move the call forward is ignored. */
+export async function applyCallEvent(deps: ServiceDeps, event: CallLegEvent): Promise<Applied> {
+  if (!isUuid(event.callRef)) return 'ignored';
+  return inTransaction(deps.db, async (tx) => {
+    const call = await lockCall(tx, event.callRef);
+    if (!call) return 'unknown_call';
+    const to = statusOf(event);
+    if (!canMove(call.status, to)) return 'ignored';
+    const ending = event.type === 'call.hangup' ? { hangupCause: event.hangupCause ?? 'normal_clearing', hangupSource: event.hangupSource ?? 'carrier' } : undefined;
+    await moveCall(tx, deps, call, to, event.at, ending);
+    return 'applied';
+  });
+}
+
+const chains = new Map<string, Promise<unknown>>();
+const RETRY_DELAYS_MS = [10, 20, 40, 80, 160, 320, 640, 1280, 2560];
+
+/**
+ * Applies a call's events one after another, in the order they were handed in. An event can reach us before
+ * the placing transaction commits (an idempotent request dials inside its transaction): the call is not
+ * visible yet, so it is retried for a few seconds; the recovery job catches anything later than that.
+ */
+export function applyInOrder(deps: ServiceDeps, event: CallLegEvent): Promise<Applied> {
+  const previous = chains.get(event.callRef) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => applyWithRetry(deps, event));
+  chains.set(event.callRef, next);
+  void next.catch(() => undefined).finally(() => {
+    if (chains.get(event.callRef) === next) chains.delete(event.callRef);
+  });
+  return next;
+}
+
+async function applyWithRetry(deps: ServiceDeps, event: CallLegEvent): Promise<Applied> {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await applyCallEvent(deps, event);
+    if (outcome !== 'unknown_call' || attempt >= RETRY_DELAYS_MS.length) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+  }
+}
+
+/** Wires the carrier's call progress to the state machine; returns the unsubscribe. */
+export function startCallProgress(deps: ServiceDeps, onError: (err: unknown, event: CallLegEvent) => void): () => void {
+  if (!deps.callCarrier) return () => {};
+  return deps.callCarrier.onCallEvent((event) => applyInOrder(deps, event).then(undefined, (err) => onError(err, event)));
+}

@@ -1,0 +1,23 @@
+import { CarrierCalls, isCarrierError } from '../carrier';
+import { ApiError } from '../platform/errors';
+import { CallCarrier } from './carrier-port';
+
+/** The carrier's calls API (the simulator, or a real carrier behind the same interface) as the domain's port. */
+export function callCarrierFrom(carrier: CarrierCalls): CallCarrier {
+  return {
+    dial: (req) => upstream('place the call', () => carrier.dial(req)),
+    hangup: (upstreamCallId) => upstream('hang up the call', () => carrier.hangupCall(upstreamCallId)),
+    leg: (upstreamCallId) => upstream('report on the call', () => carrier.callStatus(upstreamCallId)),
+    onCallEvent: (listener) => carrier.onCallEvent((event) => listener(event)),
+  };
+}
+
+async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    // Whatever the carrier says went wrong, for the caller it is the carrier's failure: 502, retriable.
+    if (isCarrierError(err)) throw new ApiError('upstream_error', `The carrier could not ${what} (${err.message}); retry with backoff`);
+    throw err;
+  }
+}

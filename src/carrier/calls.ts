@@ -1,0 +1,201 @@
+import { Clock } from '../platform/clock';
+import { CarrierError, invalidNumber } from './errors';
+import { parseE164 } from './e164';
+import { EventOutbox } from './events';
+import { hash32, unitFrom } from './random';
+import { TimerSet } from './timers';
+import { CallEvent, CallEventType, CallLegStatus, CallOutcome, CallScript, DialAccepted, DialRequest, HangupCause } from './types';
+
+/**
+ * Outbound call legs: queued with the carrier → initiated → ringing → answered → hangup, or busy, no answer,
+ * failure or the caller giving up. How a call ends is decided by its destination, deterministically:
+ *
+ *   national number ending in 486 → busy (SIP 486 Busy Here)
+ *                              408 → nobody answers; hangup with cause timeout after `timeoutSecs` of ringing
+ *                              503 → failed (the far network refuses it)
+ *                              487 → the caller gives up while it rings (canceled)
+ *   anything else                  → answered after 2–7 s of ringing, 15–300 s of conversation (fixed per seed and number)
+ *
+ * Timings are in simulated seconds; `timeScale` compresses the real waits, never the timestamps: every event is
+ * stamped dial time + simulated offset, so a 60 s conversation is 60 s long on paper even when it plays in 6 ms.
+ */
+
+export interface CallSettings {
+  seed: string;
+  timeScale: number;
+  clock: Clock;
+}
+
+const INITIATED_AFTER_MS = 200;
+const RINGING_AFTER_MS = 1000;
+const FAILED_AFTER_MS = 800;
+
+const PATTERNS: Readonly<Record<string, CallOutcome>> = { '486': 'busy', '408': 'no_answer', '503': 'failed', '487': 'canceled' };
+
+interface Step {
+  type: CallEventType;
+  /** Simulated ms after the dial. */
+  offsetMs: number;
+  outcome?: CallOutcome;
+  hangupCause?: HangupCause;
+  hangupSource?: CallEvent['hangupSource'];
+}
+
+interface Leg {
+  id: string;
+  callRef: string;
+  from: string;
+  to: string;
+  dialedAt: number;
+  dialedReal: number;
+  steps: Step[];
+  /** Index of the next step to emit. */
+  next: number;
+  timers: NodeJS.Timeout[];
+  answeredAt: number | null;
+  endedAt: number | null;
+  outcome: CallOutcome | null;
+  hangupCause: HangupCause | null;
+  hangupEvent: CallEvent | null;
+  lastAt: number;
+}
+
+export class CallLegs {
+  private readonly legs = new Map<string, Leg>();
+  private readonly byRef = new Map<string, Leg>();
+  private readonly scripts = new Map<string, CallScript[]>();
+
+  constructor(
+    private readonly timers: TimerSet,
+    private readonly outbox: EventOutbox<CallEvent>,
+    private readonly settings: CallSettings,
+  ) {}
+
+  dial(req: DialRequest): DialAccepted {
+    if (typeof req?.callRef !== 'string' || req.callRef.length === 0) throw new CarrierError('order_invalid', 'callRef is required');
+    const existing = this.byRef.get(req.callRef);
+    // The carrier dedupes by callRef: a gateway retrying a dial it isn't sure about never rings the callee twice.
+    if (existing) return { upstreamCallId: existing.id, acceptedAt: new Date(existing.dialedAt) };
+    if (!parseE164(req.from)) throw invalidNumber(req.from);
+    if (!parseE164(req.to)) throw invalidNumber(req.to);
+    if (!Number.isInteger(req.timeoutSecs) || req.timeoutSecs < 1) throw new CarrierError('order_invalid', 'timeoutSecs must be a whole number ≥ 1');
+    const dialedAt = this.settings.clock.now().getTime();
+    const id = `cl_${hex32(hash32(this.settings.seed, 'call', req.callRef))}${hex32(hash32(this.settings.seed, 'call-2', req.callRef))}`;
+    const leg: Leg = {
+      id, callRef: req.callRef, from: req.from, to: req.to, dialedAt, dialedReal: Date.now(), steps: this.plan(req), next: 0, timers: [],
+      answeredAt: null, endedAt: null, outcome: null, hangupCause: null, hangupEvent: null, lastAt: dialedAt,
+    };
+    this.legs.set(id, leg);
+    this.byRef.set(req.callRef, leg);
+    for (const step of leg.steps) leg.timers.push(this.timers.start(step.offsetMs * this.settings.timeScale, () => this.emitNext(leg)));
+    return { upstreamCallId: id, acceptedAt: new Date(dialedAt) };
+  }
+
+  /**
+   * Ends a leg at once (the caller hung up): completed when answered, canceled before. Idempotent: a leg that
+   * already ended answers its hangup event again. Returns the hangup event (also published).
+   */
+  hangup(upstreamCallId: string): CallEvent {
+    const leg = this.legs.get(upstreamCallId);
+    if (!leg) throw new CarrierError('order_not_found', `no call leg ${upstreamCallId}`);
+    if (leg.hangupEvent) return leg.hangupEvent;
+    for (const t of leg.timers) this.timers.cancel(t);
+    // Simulated "now": real time elapsed, stretched back by the scale, but never before what was already
+    // reported nor after the next step that has not happened yet.
+    const nextDue = leg.dialedAt + (leg.steps[leg.next]?.offsetMs ?? Number.POSITIVE_INFINITY);
+    const elapsed = this.settings.timeScale > 0 ? (Date.now() - leg.dialedReal) / this.settings.timeScale : 0;
+    const at = Math.max(leg.lastAt, Math.min(leg.dialedAt + elapsed, nextDue));
+    const answered = leg.answeredAt !== null;
+    return this.emit(leg, {
+      type: 'call.hangup',
+      offsetMs: at - leg.dialedAt,
+      outcome: answered ? 'answered' : 'canceled',
+      hangupCause: answered ? 'normal_clearing' : 'originator_cancel',
+      hangupSource: 'caller',
+    });
+  }
+
+  status(upstreamCallId: string): CallLegStatus | null {
+    const leg = this.legs.get(upstreamCallId);
+    if (!leg) return null;
+    const last = leg.next > 0 ? leg.steps[leg.next - 1].type : null;
+    const state = leg.hangupEvent ? 'ended' : last === 'call.answered' ? 'answered' : last === 'call.ringing' ? 'ringing' : last === 'call.initiated' ? 'initiated' : 'dialing';
+    return {
+      upstreamCallId: leg.id,
+      callRef: leg.callRef,
+      state,
+      answeredAt: leg.answeredAt === null ? null : new Date(leg.answeredAt),
+      endedAt: leg.endedAt === null ? null : new Date(leg.endedAt),
+      outcome: leg.outcome,
+      hangupCause: leg.hangupCause,
+    };
+  }
+
+  /** The next call to `to` follows this script instead of its pattern (scripts queue per number). */
+  script(to: string, script: CallScript): void {
+    const list = this.scripts.get(to) ?? [];
+    list.push(script);
+    this.scripts.set(to, list);
+  }
+
+  activeCount(): number {
+    let n = 0;
+    for (const leg of this.legs.values()) if (!leg.hangupEvent) n++;
+    return n;
+  }
+
+  private plan(req: DialRequest): Step[] {
+    const scripted = this.scripts.get(req.to)?.shift();
+    const outcome = scripted?.outcome ?? PATTERNS[req.to.slice(-3)] ?? 'answered';
+    const ringMs = 1000 * (scripted?.ringSeconds ?? 2 + Math.floor(unitFrom(this.settings.seed, 'ring', req.to) * 6));
+    const talkMs = 1000 * (scripted?.talkSeconds ?? 15 + Math.floor(unitFrom(this.settings.seed, 'talk', req.to) * 286));
+    const initiated: Step = { type: 'call.initiated', offsetMs: INITIATED_AFTER_MS };
+    const ringing: Step = { type: 'call.ringing', offsetMs: RINGING_AFTER_MS };
+    const hangup = (offsetMs: number, o: CallOutcome, hangupCause: HangupCause, hangupSource: Step['hangupSource']): Step => ({ type: 'call.hangup', offsetMs, outcome: o, hangupCause, hangupSource });
+    const timeoutMs = req.timeoutSecs * 1000;
+    switch (outcome) {
+      case 'busy':
+        return [initiated, hangup(RINGING_AFTER_MS, 'busy', 'user_busy', 'callee')];
+      case 'failed':
+        return [initiated, hangup(FAILED_AFTER_MS, 'failed', 'call_rejected', 'carrier')];
+      case 'canceled':
+        return [initiated, ringing, hangup(RINGING_AFTER_MS + Math.min(ringMs, timeoutMs), 'canceled', 'originator_cancel', 'caller')];
+      case 'no_answer':
+        return [initiated, ringing, hangup(RINGING_AFTER_MS + timeoutMs, 'no_answer', 'timeout', 'carrier')];
+      case 'answered': {
+        // Ringing longer than the caller's timeout is a no-answer, whatever the callee would have done.
+        if (ringMs >= timeoutMs) return [initiated, ringing, hangup(RINGING_AFTER_MS + timeoutMs, 'no_answer', 'timeout', 'carrier')];
+        const answerAt = RINGING_AFTER_MS + ringMs;
+        return [initiated, ringing, { type: 'call.answered', offsetMs: answerAt }, hangup(answerAt + talkMs, 'answered', 'normal_clearing', 'callee')];
+      }
+    }
+  }
+
+  private emitNext(leg: Leg): void {
+    const step = leg.steps[leg.next];
+    if (!step || leg.hangupEvent) return;
+    this.emit(leg, step);
+  }
+
+  private emit(leg: Leg, step: Step): CallEvent {
+    const at = leg.dialedAt + step.offsetMs;
+    leg.next = step.type === 'call.hangup' ? leg.steps.length : leg.next + 1;
+    leg.lastAt = at;
+    if (step.type === 'call.answered') leg.answeredAt = at;
+    const event: CallEvent = { id: `${leg.id}:${step.type}`, type: step.type, upstreamCallId: leg.id, callRef: leg.callRef, at: new Date(at) };
+    if (step.type === 'call.hangup') {
+      leg.endedAt = at;
+      leg.outcome = step.outcome ?? null;
+      leg.hangupCause = step.hangupCause ?? null;
+      Object.assign(event, { outcome: step.outcome, hangupCause: step.hangupCause, hangupSource: step.hangupSource });
+      leg.hangupEvent = event;
+      for (const t of leg.timers) this.timers.cancel(t);
+    }
+    this.outbox.publish(event);
+    return event;
+  }
+}
+
+function hex32(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}

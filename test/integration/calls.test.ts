@@ -1,0 +1,322 @@
+import { callAction } from '../../src/calls/calls.actions';
+import { startCallProgress } from '../../src/calls/calls.progress';
+import { recoverCalls } from '../../src/calls/calls.recovery';
+import { placeCall } from '../../src/calls/calls.service';
+import { callCarrierFrom } from '../../src/calls/carrier-adapter';
+import { chargeCents, holdEstimateCents } from '../../src/calls/rating';
+import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
+import { Actor, Scope } from '../../src/platform/auth/scopes';
+import { credit } from '../../src/billing/ledger.service';
+import { ApiError } from '../../src/platform/errors';
+import { ServiceDeps } from '../../src/platform/service-deps';
+import { fundedTenant, serviceDeps } from '../helpers/services';
+
+// Calls against real Postgres and the carrier simulator (compressed time). Races use separate connections.
+
+const FROM = '+15125550100';
+type Deps = Awaited<ReturnType<typeof serviceDeps>>;
+
+let base: Deps;
+let sims: CarrierSimulator[] = [];
+let stops: (() => void)[] = [];
+
+beforeEach(async () => {
+  base = await serviceDeps({ poolSize: 30 });
+});
+
+afterEach(async () => {
+  stops.forEach((s) => s());
+  sims.forEach((s) => s.close());
+  stops = [];
+  sims = [];
+  await base.close();
+});
+
+/** Service deps with a carrier simulator whose progress drives the calls (`timeScale` compresses it). */
+function withCarrier(timeScale: number, seed = 'calls-test'): { deps: ServiceDeps; sim: CarrierSimulator; stop: () => void } {
+  const sim = createCarrierSimulator({ seed, timeScale });
+  sims.push(sim);
+  const deps: ServiceDeps = { ...base, callCarrier: callCarrierFrom(sim), callHoldEstimateMinutes: 10 };
+  const stop = startCallProgress(deps, (err) => {
+    throw err;
+  });
+  stops.push(stop);
+  return { deps, sim, stop };
+}
+
+async function tenantWithDid(balanceCents: bigint): Promise<string> {
+  const tenantId = await fundedTenant(base, balanceCents);
+  await base.prisma.phoneNumber.create({
+    data: { tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: '00000000-0000-4000-8000-000000000001' },
+  });
+  return tenantId;
+}
+
+function actorOf(tenantId: string, scopes: Scope[] = ['calls:read', 'calls:write']): Actor {
+  return { tenantId, keyId: null, scopes: new Set(scopes), requestId: 'test' };
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (err) {
+    if (err instanceof ApiError) return err.code;
+    throw err;
+  }
+}
+
+async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const ended = (id: string) => waitFor(async () => {
+  const c = await base.prisma.call.findUniqueOrThrow({ where: { id } });
+  return ['completed', 'busy', 'no_answer', 'failed', 'canceled'].includes(c.status) ? c : null;
+});
+
+async function nothingLeftBehind(tenantId: string): Promise<void> {
+  const t = await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+  expect(t.heldCents).toBe(0n);
+  expect(await base.prisma.creditHold.count({ where: { tenantId, status: 'active' } })).toBe(0);
+}
+
+describe('placing a call: the checks, in order, nothing dialled or held when one fails', () => {
+  it('answers each check’s code in the promised order', async () => {
+    const { deps, sim } = withCarrier(1);
+    const tenantId = await fundedTenant(base, 0n);
+    const quota = (data: object) => base.prisma.tenantQuota.update({ where: { tenantId }, data });
+    const place = (to: string, scopes?: Scope[]) => codeOf(placeCall(deps, actorOf(tenantId, scopes), { from: FROM, to }));
+    const egypt = '+201001234567';
+
+    // Everything wrong at once: the first check decides.
+    await quota({ countriesBlocked: ['EG'], countriesAllowed: ['US'], prefixesBlocked: ['20'], dailySpendCapCents: 0n, concurrentCallCap: 0 });
+    expect(await place(egypt, ['calls:read'])).toBe('forbidden');
+    expect(await place(egypt)).toBe('from_number_not_owned');
+    await base.prisma.phoneNumber.create({
+      data: { tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 1n, monthlyPriceCentsCustomer: 1n, orderId: '00000000-0000-4000-8000-000000000001' },
+    });
+    expect(await place(egypt)).toBe('country_blocked');
+    await quota({ countriesBlocked: [] });
+    expect(await place(egypt)).toBe('country_not_allowed');
+    await quota({ countriesAllowed: [] });
+    expect(await place(egypt)).toBe('prefix_blocked');
+    await quota({ prefixesBlocked: [] });
+    expect(await place(egypt)).toBe('no_pricing_tier_configured');
+    // A priced destination: the money and capacity checks.
+    expect(await place('+15125550123')).toBe('balance_insufficient');
+    await credit(base, { tenantId, kind: 'adjustment', amountCents: 10_000n, description: 'test funding' });
+    expect(await place('+15125550123')).toBe('daily_spend_cap_exceeded');
+    await quota({ dailySpendCapCents: 50_000n });
+    expect(await place('+15125550123')).toBe('concurrent_call_cap_exceeded');
+
+    expect(await base.prisma.call.count()).toBe(0);
+    expect(sim.controls.activeCalls()).toBe(0);
+    await nothingLeftBehind(tenantId);
+    const t = await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    expect(t.balanceCents).toBe(10_000n);
+
+    await quota({ concurrentCallCap: 1 });
+    expect(await place('+15125550123')).toBe('ok');
+    expect(sim.controls.activeCalls()).toBe(1);
+  });
+
+  it('a forwarded caller id needs the quota’s permission; auto_recharge_failed replaces balance_insufficient', async () => {
+    const { deps } = withCarrier(1);
+    const tenantId = await fundedTenant(base, 0n);
+    const place = () => codeOf(placeCall(deps, actorOf(tenantId), { from: '+14155550100', to: '+15125550123' }));
+    expect(await place()).toBe('from_number_not_owned');
+    await base.prisma.tenantQuota.update({ where: { tenantId }, data: { allowCallerIdForwarding: true } });
+    expect(await place()).toBe('balance_insufficient');
+    await base.prisma.autoRechargeSetting.create({
+      data: { tenantId, enabled: false, thresholdCents: 100n, amountCents: 1000n, paymentMethodId: 'pm_x', failedAt: new Date(), failureReason: 'card declined' },
+    });
+    expect(await place()).toBe('auto_recharge_failed');
+  });
+
+  it('refuses malformed numbers before any check', async () => {
+    const { deps } = withCarrier(1);
+    const tenantId = await tenantWithDid(1000n);
+    expect(await codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: '5125550123' }))).toBe('invalid_request');
+    expect(await codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: '+1 512 555 0123' }))).toBe('invalid_request');
+  });
+});
+
+
+describe('caps and balance under real concurrency', () => {
+  it('2×cap simultaneous placements → exactly cap calls in flight', async () => {
+    const { deps, sim } = withCarrier(1);
+    const tenantId = await tenantWithDid(100_000n);
+    await base.prisma.tenantQuota.update({ where: { tenantId }, data: { concurrentCallCap: 5 } });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: `+1512555${String(1000 + i)}` }))));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(5);
+    expect(results.filter((r) => r === 'concurrent_call_cap_exceeded')).toHaveLength(5);
+    expect(await base.prisma.call.count({ where: { tenantId } })).toBe(5);
+    expect(sim.controls.activeCalls()).toBe(5);
+    const t = await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    expect(t.heldCents).toBe(5n * holdEstimateCents(10, 450, 4000));
+  });
+
+  it('the balance covers exactly as many holds as it can, however many race for it', async () => {
+    const { deps } = withCarrier(1);
+    const hold = holdEstimateCents(10, 450, 4000);
+    const tenantId = await tenantWithDid(3n * hold + hold - 1n);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: `+1512555${String(2000 + i)}` }))));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(3);
+    expect(results.filter((r) => r === 'balance_insufficient')).toHaveLength(7);
+    expect(await base.prisma.call.count({ where: { tenantId } })).toBe(3);
+  });
+
+  it('the daily cap counts in-flight holds, so racing calls cannot spend past it', async () => {
+    const { deps } = withCarrier(1);
+    const hold = holdEstimateCents(10, 450, 4000);
+    const tenantId = await tenantWithDid(100_000n);
+    await base.prisma.tenantQuota.update({ where: { tenantId }, data: { dailySpendCapCents: 4n * hold } });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: `+1512555${String(3000 + i)}` }))));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(4);
+    expect(results.filter((r) => r === 'daily_spend_cap_exceeded')).toHaveLength(6);
+  });
+});
+
+describe('lifecycle and rating', () => {
+  it('an answered call: every transition stored and announced, one call_charge entry with the exact amount', async () => {
+    const { deps, sim } = withCarrier(0.001);
+    const tenantId = await tenantWithDid(10_000n);
+    await base.prisma.tenantQuota.update({ where: { tenantId }, data: { countriesAllowed: [] } });
+    const to = '+819012345678'; // Japan, mobile: 5500 m¢/min
+    sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 4, talkSeconds: 125 });
+    const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to });
+    expect(call.status).toBe('queued');
+    const done = await ended(call.id);
+    expect(done.status).toBe('completed');
+    expect(done.billableSeconds).toBe(125);
+    expect(done.answeredAt!.getTime() - done.ringingAt!.getTime()).toBe(4000);
+    const expected = chargeCents(125, 5500, 4000);
+    expect(expected).toBe(17n);
+    expect(done.chargeCents).toBe(expected);
+
+    const entries = await base.prisma.ledgerEntry.findMany({ where: { tenantId, kind: 'call_charge' } });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ amountCents: -expected, referenceType: 'call', referenceId: call.id, id: done.chargeLedgerEntryId });
+    const t = await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    expect(t.balanceCents).toBe(10_000n - expected);
+    await nothingLeftBehind(tenantId);
+    expect((await base.prisma.creditHold.findUniqueOrThrow({ where: { transactionId: `call:${call.id}` } })).consumedCents).toBe(expected);
+
+    const transitions = await base.prisma.callTransition.findMany({ where: { callId: call.id }, orderBy: { id: 'asc' }, include: { event: true } });
+    expect(transitions.map((x) => [x.fromStatus, x.toStatus, x.event?.type ?? null, x.event ? Number(x.event.sequence) : null])).toEqual([
+      [null, 'queued', null, null],
+      ['queued', 'initiated', 'call.initiated', 1],
+      ['initiated', 'ringing', 'call.ringing', 2],
+      ['ringing', 'answered', 'call.answered', 3],
+      ['answered', 'completed', 'call.hangup', 4],
+    ]);
+  });
+
+  it.each([
+    ['+15125550486', 'busy', 'user_busy'],
+    ['+15125550408', 'no_answer', 'timeout'],
+    ['+15125550503', 'failed', 'call_rejected'],
+    ['+15125550487', 'canceled', 'originator_cancel'],
+  ])('an unanswered call to %s ends %s (%s), costs nothing, its hold released', async (to, status, cause) => {
+    const { deps } = withCarrier(0.001);
+    const tenantId = await tenantWithDid(10_000n);
+    const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to, timeoutSecs: 20 });
+    const done = await ended(call.id);
+    expect([done.status, done.hangupCause, done.chargeCents, done.billableSeconds]).toEqual([status, cause, 0n, 0]);
+    expect(await base.prisma.ledgerEntry.count({ where: { tenantId, kind: 'call_charge' } })).toBe(0);
+    expect((await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).balanceCents).toBe(10_000n);
+    await nothingLeftBehind(tenantId);
+  });
+
+  it('a carrier failure on dial is 502 upstream_error: the call ends failed and nothing is held', async () => {
+    const { deps, sim } = withCarrier(0.001);
+    const tenantId = await tenantWithDid(10_000n);
+    sim.controls.failNextCalls(1, 'dial');
+    expect(await codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: '+15125550123' }))).toBe('upstream_error');
+    const [call] = await base.prisma.call.findMany({ where: { tenantId } });
+    expect([call.status, call.hangupCause]).toEqual(['failed', 'upstream_error']);
+    expect(sim.controls.activeCalls()).toBe(0);
+    await nothingLeftBehind(tenantId);
+  });
+
+  it('hangup: an answered call is rated and settled before the answer; a second hangup is call_already_ended', async () => {
+    const { deps, sim } = withCarrier(0.01);
+    const tenantId = await tenantWithDid(10_000n);
+    const to = '+15125550777';
+    sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
+    const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to });
+    await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: call.id } })).status === 'answered');
+    const hung = await callAction(deps, actorOf(tenantId), call.id, 'hangup');
+    expect([hung.status, hung.hangupSource, hung.hangupCause]).toEqual(['completed', 'caller', 'normal_clearing']);
+    expect(hung.billableSeconds).toBeGreaterThanOrEqual(0);
+    expect(hung.chargeCents).toBe(chargeCents(hung.billableSeconds!, 450, 4000));
+    expect(await codeOf(callAction(deps, actorOf(tenantId), call.id, 'hangup'))).toBe('call_already_ended');
+    await nothingLeftBehind(tenantId);
+    // Another tenant's call is not found, exactly like a missing one.
+    const other = await fundedTenant(base, 0n);
+    expect(await codeOf(callAction(deps, actorOf(other), call.id, 'hangup'))).toBe('not_found');
+  });
+
+  it('hangup while ringing cancels the call at no cost', async () => {
+    const { deps, sim } = withCarrier(1);
+    const tenantId = await tenantWithDid(10_000n);
+    const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to: '+15125550778' });
+    await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: call.id } })).status === 'ringing', 5000);
+    const hung = await callAction(deps, actorOf(tenantId), call.id, 'hangup');
+    expect([hung.status, hung.chargeCents]).toEqual(['canceled', 0n]);
+    expect(sim.controls.activeCalls()).toBe(0);
+    await nothingLeftBehind(tenantId);
+  });
+});
+
+describe('holds are settled after a restart mid-call', () => {
+  it('recovery settles calls whose carrier leg is gone: answered ones billed at most their estimate, the others free', async () => {
+    const first = withCarrier(0.01);
+    const tenantId = await tenantWithDid(10_000n);
+    first.sim.controls.scriptNextCall('+15125550801', { outcome: 'answered', ringSeconds: 1, talkSeconds: 7200 });
+    first.sim.controls.scriptNextCall('+15125550802', { outcome: 'answered', ringSeconds: 600, talkSeconds: 60 });
+    const answered = await placeCall(first.deps, actorOf(tenantId), { from: FROM, to: '+15125550801' });
+    const ringing = await placeCall(first.deps, actorOf(tenantId), { from: FROM, to: '+15125550802', timeoutSecs: 600 });
+    await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: answered.id } })).status === 'answered');
+    await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: ringing.id } })).status === 'ringing');
+
+    // The gateway goes down with its in-process carrier; a new one starts with a new simulator.
+    first.stop();
+    first.sim.close();
+    const second = withCarrier(0.01);
+    expect(await recoverCalls(second.deps, { graceMs: 0 })).toEqual({ checked: 2, settled: 2 });
+
+    const a = await base.prisma.call.findUniqueOrThrow({ where: { id: answered.id } });
+    const r = await base.prisma.call.findUniqueOrThrow({ where: { id: ringing.id } });
+    expect([a.status, a.hangupCause, r.status, r.hangupCause, r.chargeCents]).toEqual(['completed', 'carrier_leg_lost', 'failed', 'carrier_leg_lost', 0n]);
+    expect(a.billableSeconds!).toBeLessThanOrEqual(600);
+    expect(a.chargeCents).toBe(chargeCents(a.billableSeconds!, 450, 4000));
+    expect(a.chargeCents! <= holdEstimateCents(10, 450, 4000)).toBe(true);
+    await nothingLeftBehind(tenantId);
+    // Running it again finds nothing to do.
+    expect(await recoverCalls(second.deps, { graceMs: 0 })).toEqual({ checked: 0, settled: 0 });
+  });
+
+  it('a call whose placement never reached the carrier is failed after the grace period', async () => {
+    const { deps } = withCarrier(1);
+    const tenantId = await tenantWithDid(10_000n);
+    const hold = await base.prisma.creditHold.create({ data: { tenantId, transactionId: 'call:00000000-0000-4000-8000-0000000000aa', amountCents: 5n, description: 'x' } });
+    await base.prisma.tenant.update({ where: { id: tenantId }, data: { heldCents: 5n } });
+    await base.prisma.call.create({
+      data: {
+        id: '00000000-0000-4000-8000-0000000000aa', tenantId, fromNumber: FROM, toNumber: '+15125550123', destinationCountry: 'US', ratePrefix: '1',
+        carrierCostPerMinuteMillicents: 450, queuedAt: new Date(Date.now() - 60_000), createdAt: new Date(Date.now() - 60_000), holdId: hold.id,
+      },
+    });
+    expect(await recoverCalls(deps, { graceMs: 30_000 })).toEqual({ checked: 1, settled: 1 });
+    await nothingLeftBehind(tenantId);
+  });
+});
+
