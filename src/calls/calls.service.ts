@@ -62,6 +62,9 @@ export async function placeCall(deps: ServiceDeps, actor: Actor, input: PlaceCal
   const price = await priceOfCall(deps, tenantId, rate);
 
   const callId = randomUUID();
+  // Inside an idempotent request this is the request's transaction, so the lock (and the call row) last until it
+  // commits, after the dial: a retry can then never dial twice, at the cost of serialising that tenant's
+  // idempotent placements for one carrier round trip.
   const placed = await inTransaction(deps.db, async (tx) => {
     const txDeps = withDb(deps, tx);
     // Serialises placements of one tenant, so "count, then insert" holds the caps under concurrency. Only
@@ -111,7 +114,10 @@ export async function placeCall(deps: ServiceDeps, actor: Actor, input: PlaceCal
     throw err;
   }
   await deps.db.call.updateMany({ where: { id: callId, upstreamCallId: null }, data: { upstreamCallId } });
-  return (await deps.db.call.findUnique({ where: { id: callId }, select: CALL_SELECT })) ?? { ...placed, upstreamCallId };
+  const current = (await deps.db.call.findUnique({ where: { id: callId }, select: CALL_SELECT })) ?? { ...placed, upstreamCallId };
+  // Hung up while the dial was on its way (the call ended without a leg): the leg that just started must not ring on.
+  if (isTerminal(current.status) && !current.answeredAt) await carrier.hangup(upstreamCallId).catch(() => undefined);
+  return current;
 }
 
 /** Ends a call the carrier has no leg for (never dialled, or lost), settling its hold; null when it had already ended. */

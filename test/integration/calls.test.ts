@@ -320,3 +320,74 @@ describe('holds are settled after a restart mid-call', () => {
   });
 });
 
+
+describe('rating with plans and overrides', () => {
+  const JAPAN_MOBILE = '+819012345678'; // 5500 m¢/min
+
+  async function answeredCall(deps: ServiceDeps, sim: CarrierSimulator, tenantId: string, talkSeconds: number) {
+    sim.controls.scriptNextCall(JAPAN_MOBILE, { outcome: 'answered', ringSeconds: 2, talkSeconds });
+    const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to: JAPAN_MOBILE });
+    return ended(call.id);
+  }
+
+  async function allowEverywhere(tenantId: string) {
+    await base.prisma.tenantQuota.update({ where: { tenantId }, data: { countriesAllowed: [] } });
+  }
+
+  it('uses the plan’s included minutes of the current period first, then its markup', async () => {
+    const { deps, sim } = withCarrier(0.001);
+    const tenantId = await tenantWithDid(10_000n);
+    await allowEverywhere(tenantId);
+    const periodStart = new Date(Date.now() - 86_400_000);
+    await base.prisma.subscription.create({ data: { tenantId, planSlug: 'growth', currentPeriodStart: periodStart, currentPeriodEnd: new Date(periodStart.getTime() + 30 * 86_400_000) } });
+    // Earlier calls this period used all but 60 of the plan's 5000 minutes.
+    await base.prisma.call.create({
+      data: { tenantId, fromNumber: FROM, toNumber: JAPAN_MOBILE, destinationCountry: 'JP', ratePrefix: '819', carrierCostPerMinuteMillicents: 5500, status: 'completed',
+        queuedAt: new Date(), endedAt: new Date(), billableSeconds: 5000 * 60 - 60, includedSeconds: 5000 * 60 - 60, chargeCents: 0n },
+    });
+    const done = await answeredCall(deps, sim, tenantId, 125);
+    // 60 s included, 65 s at 5500 m¢/min × 1.30 = 7.745 ¢ → 8 ¢.
+    expect([done.billableSeconds, done.includedSeconds, done.markupBps, done.chargeCents]).toEqual([125, 60, 3000, chargeCents(65, 5500, 3000)]);
+    expect(done.chargeCents).toBe(8n);
+    const next = await answeredCall(deps, sim, tenantId, 30);
+    expect([next.includedSeconds, next.chargeCents]).toEqual([0, chargeCents(30, 5500, 3000)]);
+    await nothingLeftBehind(tenantId);
+  });
+
+  it('a fully included call costs nothing and writes no ledger entry', async () => {
+    const { deps, sim } = withCarrier(0.001);
+    const tenantId = await tenantWithDid(10_000n);
+    await allowEverywhere(tenantId);
+    await base.prisma.subscription.create({ data: { tenantId, planSlug: 'growth', currentPeriodStart: new Date(Date.now() - 1000), currentPeriodEnd: new Date(Date.now() + 86_400_000) } });
+    const done = await answeredCall(deps, sim, tenantId, 125);
+    expect([done.includedSeconds, done.chargeCents, done.chargeLedgerEntryId]).toEqual([125, 0n, null]);
+    expect(await base.prisma.ledgerEntry.count({ where: { tenantId, kind: 'call_charge' } })).toBe(0);
+    await nothingLeftBehind(tenantId);
+  });
+
+  it('the tenant’s markup override wins over the default', async () => {
+    const { deps, sim } = withCarrier(0.001);
+    const tenantId = await tenantWithDid(10_000n);
+    await allowEverywhere(tenantId);
+    await base.prisma.tenant.update({ where: { id: tenantId }, data: { markupOverrideBps: 2500 } });
+    const done = await answeredCall(deps, sim, tenantId, 125);
+    expect([done.markupBps, done.chargeCents]).toEqual([2500, 15n]);
+  });
+
+  it('a call that outlasts its estimate finishes normally: the hold is topped up and the balance may go below zero', async () => {
+    const { deps, sim } = withCarrier(0.0005);
+    const hold = holdEstimateCents(10, 5500, 4000);
+    const tenantId = await tenantWithDid(hold);
+    await allowEverywhere(tenantId);
+    const done = await answeredCall(deps, sim, tenantId, 30 * 60);
+    const expected = chargeCents(30 * 60, 5500, 4000);
+    expect(expected > hold).toBe(true);
+    expect(done.chargeCents).toBe(expected);
+    const entries = await base.prisma.ledgerEntry.findMany({ where: { tenantId, kind: 'call_charge' } });
+    expect(entries.map((e) => e.amountCents)).toEqual([-expected]);
+    expect((await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).balanceCents).toBe(hold - expected);
+    await nothingLeftBehind(tenantId);
+    // With the balance gone, new calls are refused; the one in flight was not cut.
+    expect(await codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: JAPAN_MOBILE }))).toBe('balance_insufficient');
+  });
+});

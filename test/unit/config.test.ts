@@ -7,6 +7,11 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://x@h/db' }).seedDemo).toBe(false);
   });
 
+  it('reads the calls settings', () => {
+    expect(loadConfig({})).toMatchObject({ carrierTimeScale: 1, callHoldEstimateMinutes: 10, callRecoveryIntervalMs: 60_000 });
+    expect(loadConfig({ CARRIER_TIME_SCALE: '0.01', CALL_HOLD_ESTIMATE_MINUTES: '30' })).toMatchObject({ carrierTimeScale: 0.01, callHoldEstimateMinutes: 30 });
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT must be a whole number/],
     [{ PORT: '70000' }, /PORT must be between/],
@@ -15,6 +20,9 @@ describe('configuration', () => {
     [{ GRAPHQL_INTROSPECTION: 'maybe' }, /GRAPHQL_INTROSPECTION must be true or false/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ IDEMPOTENCY_TTL_HOURS: '1' }, /IDEMPOTENCY_TTL_HOURS must be between 24/],
+    [{ CARRIER_TIME_SCALE: 'fast' }, /CARRIER_TIME_SCALE must be a decimal number/],
+    [{ CALL_HOLD_ESTIMATE_MINUTES: '0' }, /CALL_HOLD_ESTIMATE_MINUTES must be between 1/],
+    [{ CALL_RECOVERY_INTERVAL_MS: '5' }, /CALL_RECOVERY_INTERVAL_MS must be between 100/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
