@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLInputObjectType, GraphQLSchema, isInputObjectType } from 'graphql';
 import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
 import { numberCarrierFrom } from '../../src/numbers/carrier-adapter';
+import { callCarrierFrom } from '../../src/calls/carrier-adapter';
 import { buildGatewaySchema } from '../../src/graphql/schema';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
 import { ROUTES } from '../../rest-compat/routes';
@@ -58,7 +59,7 @@ describe('bad input, everywhere', () => {
   beforeAll(async () => {
     // With the carrier a running gateway has (the simulator), so every route runs its real path.
     carrier = createCarrierSimulator({ seed: 'bad-input', timeScale: 0.01 });
-    gw = await startTestGateway({ rateLimitPoints: 1_000_000 }, { carrier: numberCarrierFrom(carrier) });
+    gw = await startTestGateway({ rateLimitPoints: 1_000_000 }, { carrier: numberCarrierFrom(carrier), callCarrier: callCarrierFrom(carrier) });
     schema = await buildGatewaySchema(createGatewayPubSub());
     key = (await createTestTenant(gw.prisma)).key;
   });
