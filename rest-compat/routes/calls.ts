@@ -3,7 +3,7 @@ import { queryInstant, queryInt, queryString, restList, RestRoute, toSnake } fro
 
 // The Call resource: Telnyx/Twilio-like paths. Call control is POST /calls/{id}/actions/<action>, one route per
 // action of the calls domain's CALL_ACTIONS table, each running its mutation.
-const CALL_FIELDS = `id direction from to status connectionId phoneNumberId destinationCountry timeoutSecs answeringMachineDetection record
+const CALL_FIELDS = `id direction from to status connectionId phoneNumberId destinationCountry timeoutSecs answeringMachineDetection record amdResult
   hangupCause hangupSource queuedAt initiatedAt ringingAt answeredAt endedAt billableSeconds includedSeconds chargeCents`;
 const CALL_DETAIL = `${CALL_FIELDS}
   charge { ledgerEntryId amountCents balanceAfterCents description createdAt }

@@ -26,6 +26,7 @@ export interface CallView {
   timeoutSecs: number;
   answeringMachineDetection: AnsweringMachineDetection;
   record: boolean;
+  amdResult: string | null;
   upstreamCallId: string | null;
   hangupCause: string | null;
   hangupSource: string | null;
@@ -45,7 +46,7 @@ export interface CallView {
 
 export const CALL_SELECT = {
   id: true, tenantId: true, direction: true, fromNumber: true, toNumber: true, phoneNumberId: true, connectionId: true, destinationCountry: true,
-  carrierCostPerMinuteMillicents: true, status: true, timeoutSecs: true, answeringMachineDetection: true, record: true, upstreamCallId: true,
+  carrierCostPerMinuteMillicents: true, status: true, timeoutSecs: true, answeringMachineDetection: true, record: true, amdResult: true, upstreamCallId: true,
   hangupCause: true, hangupSource: true, queuedAt: true, initiatedAt: true, ringingAt: true, answeredAt: true, endedAt: true, billableSeconds: true,
   includedSeconds: true, markupBps: true, holdId: true, chargeCents: true, chargeLedgerEntryId: true, createdAt: true,
 } as const;
@@ -64,10 +65,10 @@ export function eventTypeOf(status: CallStatus): EventType {
   }
 }
 
-export async function recordCallEvent(tx: Prisma.TransactionClient, call: CallView, occurredAt: Date): Promise<RecordedEvent> {
+export async function recordCallEvent(tx: Prisma.TransactionClient, call: CallView, occurredAt: Date, type: EventType = eventTypeOf(call.status)): Promise<RecordedEvent> {
   return recordEvent(tx, {
     tenantId: call.tenantId,
-    type: eventTypeOf(call.status),
+    type,
     resourceType: 'call',
     resourceId: call.id,
     connectionId: call.connectionId,
@@ -80,6 +81,8 @@ export async function recordCallEvent(tx: Prisma.TransactionClient, call: CallVi
       status: call.status,
       connection_id: call.connectionId,
       phone_number_id: call.phoneNumberId,
+      answering_machine_detection: call.answeringMachineDetection,
+      amd_result: call.amdResult,
       hangup_cause: call.hangupCause,
       hangup_source: call.hangupSource,
       queued_at: call.queuedAt,

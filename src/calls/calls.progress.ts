@@ -9,7 +9,8 @@ import { isUuid } from '../platform/ids';
 import { ServiceDeps, withDb } from '../platform/service-deps';
 import { CallLegEvent } from './carrier-port';
 import { CALL_SELECT, CallView, isTerminal, recordCallEvent } from './calls.events';
-import { billableSeconds, rateCall } from './rating';
+import { debit } from '../billing/ledger.service';
+import { billableSeconds, FEATURE_FEES_CENTS, rateCall } from './rating';
 
 // The call state machine. A call only moves forward (queued → initiated → ringing → answered) and ends once
 // (completed | busy | no_answer | failed | canceled). Each move is one transaction: the row, its transition
@@ -46,6 +47,21 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
     Object.assign(data, await settle(tx, deps, call, to, endedAt));
   }
   const moved = await tx.call.update({ where: { id: call.id }, data, select: CALL_SELECT });
+  if (to === 'answered' && call.answeringMachineDetection !== 'disabled') {
+    // Detection starts with the answer: its fee is owed from then on (charged even past the balance, once).
+    await debit(
+      withDb(deps, tx),
+      {
+        tenantId: call.tenantId,
+        kind: 'action_fee',
+        amountCents: FEATURE_FEES_CENTS.answeringMachineDetection,
+        description: `Answering-machine detection on the call to ${call.toNumber}`,
+        reference: { type: 'call', id: call.id },
+        dedupeKey: `call_amd:${call.id}`,
+      },
+      { force: true },
+    );
+  }
   const event = await recordCallEvent(tx, moved, at);
   await tx.callTransition.create({
     data: { callId: call.id, fromStatus: call.status, toStatus: to, eventId: event.id, occurredAt: at, detail: ending ? { hangup_cause: ending.hangupCause, hangup_source: ending.hangupSource } : undefined },
@@ -123,9 +139,11 @@ export async function lockCall(tx: Prisma.TransactionClient, id: string): Promis
   return locked ? tx.call.findUnique({ where: { id }, select: CALL_SELECT }) : null;
 }
 
-/** The status a carrier event moves a call to. */
+/** The status a carrier event moves a call to (machine detection changes none: the call stays answered). */
 export function statusOf(event: CallLegEvent): CallStatus {
   switch (event.type) {
+    case 'call.machine_detection.ended':
+      return 'answered';
     case 'call.initiated':
       return 'initiated';
     case 'call.ringing':
@@ -145,12 +163,22 @@ export async function applyCallEvent(deps: ServiceDeps, event: CallLegEvent): Pr
   return inTransaction(deps.db, async (tx) => {
     const call = await lockCall(tx, event.callRef);
     if (!call) return 'unknown_call';
+    if (event.type === 'call.machine_detection.ended') return recordMachineDetection(tx, call, event);
     const to = statusOf(event);
     if (!canMove(call.status, to)) return 'ignored';
     const ending = event.type === 'call.hangup' ? { hangupCause: event.hangupCause ?? 'normal_clearing', hangupSource: event.hangupSource ?? 'carrier' } : undefined;
     await moveCall(tx, deps, call, to, event.at, ending);
     return 'applied';
   });
+}
+
+/** Who answered, on an answered call that asked for detection; reported once. */
+async function recordMachineDetection(tx: Prisma.TransactionClient, call: CallView, event: CallLegEvent): Promise<Applied> {
+  if (call.status !== 'answered' || call.amdResult || !event.amdResult) return 'ignored';
+  const updated = await tx.call.update({ where: { id: call.id }, data: { amdResult: event.amdResult }, select: CALL_SELECT });
+  await recordCallEvent(tx, updated, event.at, 'call.machine_detection.ended');
+  await recordAudit(tx, systemActor(call.tenantId, `call:${call.id}`), { action: 'call.machine_detection_ended', resourceType: 'call', resourceId: call.id, after: { amd_result: event.amdResult } });
+  return 'applied';
 }
 
 const chains = new Map<string, Promise<unknown>>();

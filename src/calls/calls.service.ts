@@ -106,7 +106,7 @@ export async function placeCall(deps: ServiceDeps, actor: Actor, input: PlaceCal
 
   let upstreamCallId: string;
   try {
-    ({ upstreamCallId } = await carrier.dial({ callRef: callId, from: from.e164, to: to.e164, timeoutSecs }));
+    ({ upstreamCallId } = await carrier.dial({ callRef: callId, from: from.e164, to: to.e164, timeoutSecs, answeringMachineDetection: placed.answeringMachineDetection }));
   } catch (err) {
     // Nothing rang: the call ends as failed and its hold is released (inside an idempotent request, the whole
     // transaction rolls back instead, which leaves nothing at all).

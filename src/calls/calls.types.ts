@@ -111,6 +111,9 @@ export class Call {
   @Field(() => Boolean)
   record!: boolean;
 
+  @Field(() => String, { nullable: true, description: 'human or machine, once detection decided (calls placed with answering-machine detection).' })
+  amdResult!: string | null;
+
   @Field(() => String, { nullable: true })
   hangupCause!: string | null;
 

@@ -6,7 +6,7 @@ export type CallLegOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'can
 export interface CallLegEvent {
   /** Unique per (leg, type). */
   id: string;
-  type: 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.hangup';
+  type: 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.machine_detection.ended' | 'call.hangup';
   upstreamCallId: string;
   /** The gateway's call id, given to `dial`. */
   callRef: string;
@@ -16,6 +16,8 @@ export interface CallLegEvent {
   outcome?: CallLegOutcome;
   hangupCause?: string;
   hangupSource?: string;
+  /** call.machine_detection.ended only. */
+  amdResult?: 'human' | 'machine';
 }
 
 export interface CallLeg {
@@ -29,7 +31,7 @@ export interface CallLeg {
 
 export interface CallCarrier {
   /** Dials; idempotent per callRef. Throws ApiError upstream_error when the carrier fails or cannot be reached. */
-  dial(req: { callRef: string; from: string; to: string; timeoutSecs: number }): Promise<{ upstreamCallId: string }>;
+  dial(req: { callRef: string; from: string; to: string; timeoutSecs: number; answeringMachineDetection?: 'disabled' | 'detect' | 'detect_beep' }): Promise<{ upstreamCallId: string }>;
   /** Hangs the leg up and answers its hangup event. Throws ApiError upstream_error when the carrier fails. */
   hangup(upstreamCallId: string): Promise<CallLegEvent>;
   /** The carrier's view of a leg; null when the carrier has no such leg any more (lost with a restart). */

@@ -16,6 +16,9 @@ import { CallEvent, CallEventType, CallLegStatus, CallOutcome, CallScript, DialA
  *                              487 → the caller gives up while it rings (canceled)
  *   anything else                  → answered after 2–7 s of ringing, 15–300 s of conversation (fixed per seed and number)
  *
+ * With answering-machine detection, 3 s after the answer a call.machine_detection.ended event says human or
+ * machine (about a quarter of numbers reach a machine, fixed per seed and number).
+ *
  * Timings are in simulated seconds; `timeScale` compresses the real waits, never the timestamps: every event is
  * stamped dial time + simulated offset, so a 60 s conversation is 60 s long on paper even when it plays in 6 ms.
  */
@@ -27,6 +30,8 @@ export interface CallSettings {
 }
 
 const INITIATED_AFTER_MS = 200;
+/** Answering-machine detection listens this long after the answer before it decides. */
+const AMD_DECISION_MS = 3000;
 const RINGING_AFTER_MS = 1000;
 const FAILED_AFTER_MS = 800;
 
@@ -39,6 +44,7 @@ interface Step {
   outcome?: CallOutcome;
   hangupCause?: HangupCause;
   hangupSource?: CallEvent['hangupSource'];
+  amdResult?: CallEvent['amdResult'];
 }
 
 interface Leg {
@@ -119,7 +125,7 @@ export class CallLegs {
     const leg = this.legs.get(upstreamCallId);
     if (!leg) return null;
     const last = leg.next > 0 ? leg.steps[leg.next - 1].type : null;
-    const state = leg.hangupEvent ? 'ended' : last === 'call.answered' ? 'answered' : last === 'call.ringing' ? 'ringing' : last === 'call.initiated' ? 'initiated' : 'dialing';
+    const state = leg.hangupEvent ? 'ended' : last === 'call.answered' || last === 'call.machine_detection.ended' ? 'answered' : last === 'call.ringing' ? 'ringing' : last === 'call.initiated' ? 'initiated' : 'dialing';
     return {
       upstreamCallId: leg.id,
       callRef: leg.callRef,
@@ -166,7 +172,13 @@ export class CallLegs {
         // Ringing longer than the caller's timeout is a no-answer, whatever the callee would have done.
         if (ringMs >= timeoutMs) return [initiated, ringing, hangup(RINGING_AFTER_MS + timeoutMs, 'no_answer', 'timeout', 'carrier')];
         const answerAt = RINGING_AFTER_MS + ringMs;
-        return [initiated, ringing, { type: 'call.answered', offsetMs: answerAt }, hangup(answerAt + talkMs, 'answered', 'normal_clearing', 'callee')];
+        const answered: Step = { type: 'call.answered', offsetMs: answerAt };
+        const end = hangup(answerAt + talkMs, 'answered', 'normal_clearing', 'callee');
+        const amd = req.answeringMachineDetection && req.answeringMachineDetection !== 'disabled';
+        if (!amd || talkMs <= AMD_DECISION_MS) return [initiated, ringing, answered, end];
+        // About a quarter of numbers reach voicemail, fixed per seed and number.
+        const amdResult = scripted?.amdResult ?? (unitFrom(this.settings.seed, 'amd', req.to) < 0.25 ? 'machine' : 'human');
+        return [initiated, ringing, answered, { type: 'call.machine_detection.ended', offsetMs: answerAt + AMD_DECISION_MS, amdResult }, end];
       }
     }
   }
@@ -183,6 +195,7 @@ export class CallLegs {
     leg.lastAt = at;
     if (step.type === 'call.answered') leg.answeredAt = at;
     const event: CallEvent = { id: `${leg.id}:${step.type}`, type: step.type, upstreamCallId: leg.id, callRef: leg.callRef, at: new Date(at) };
+    if (step.amdResult) event.amdResult = step.amdResult;
     if (step.type === 'call.hangup') {
       leg.endedAt = at;
       leg.outcome = step.outcome ?? null;

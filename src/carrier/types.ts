@@ -143,6 +143,8 @@ export interface DialRequest {
   to: string;
   /** Seconds to ring before giving up (no_answer). */
   timeoutSecs: number;
+  /** Answering-machine detection: after the answer, a call.machine_detection.ended event says who picked up. */
+  answeringMachineDetection?: 'disabled' | 'detect' | 'detect_beep';
 }
 
 export interface DialAccepted {
@@ -150,7 +152,7 @@ export interface DialAccepted {
   acceptedAt: Date;
 }
 
-export type CallEventType = 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.hangup';
+export type CallEventType = 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.machine_detection.ended' | 'call.hangup';
 
 /** Why a leg ended, in the carrier's (Telnyx-like) words. */
 export type HangupCause = 'normal_clearing' | 'user_busy' | 'timeout' | 'call_rejected' | 'originator_cancel' | 'unallocated_number';
@@ -168,7 +170,11 @@ export interface CallEvent {
   hangupCause?: HangupCause;
   /** call.hangup only: who ended it. */
   hangupSource?: 'caller' | 'callee' | 'carrier';
+  /** call.machine_detection.ended only. */
+  amdResult?: AmdResult;
 }
+
+export type AmdResult = 'human' | 'machine';
 
 export type CallEventListener = (event: CallEvent) => void | Promise<void>;
 
@@ -190,4 +196,6 @@ export interface CallScript {
   ringSeconds?: number;
   /** Seconds of conversation after the answer (answered calls only). Default 30. */
   talkSeconds?: number;
+  /** Who answers, for a call placed with answering-machine detection. */
+  amdResult?: AmdResult;
 }

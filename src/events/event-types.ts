@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   'call.initiated',
   'call.ringing',
   'call.answered',
+  'call.machine_detection.ended',
   'call.hangup',
 ] as const;
 

@@ -3,7 +3,7 @@ import { startCallProgress } from '../../src/calls/calls.progress';
 import { recoverCalls } from '../../src/calls/calls.recovery';
 import { placeCall } from '../../src/calls/calls.service';
 import { callCarrierFrom } from '../../src/calls/carrier-adapter';
-import { chargeCents, holdEstimateCents } from '../../src/calls/rating';
+import { chargeCents, FEATURE_FEES_CENTS, holdEstimateCents } from '../../src/calls/rating';
 import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
 import { Actor, Scope } from '../../src/platform/auth/scopes';
 import { credit } from '../../src/billing/ledger.service';
@@ -389,5 +389,35 @@ describe('rating with plans and overrides', () => {
     await nothingLeftBehind(tenantId);
     // With the balance gone, new calls are refused; the one in flight was not cut.
     expect(await codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: JAPAN_MOBILE }))).toBe('balance_insufficient');
+  });
+});
+
+describe('answering-machine detection', () => {
+  it('debits its fee once when the call is answered and records who picked up', async () => {
+    const { deps, sim } = withCarrier(0.001);
+    const tenantId = await tenantWithDid(10_000n);
+    const to = '+15125550901';
+    sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 2, talkSeconds: 60, amdResult: 'machine' });
+    const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to, answeringMachineDetection: 'detect' });
+    const done = await ended(call.id);
+    expect([done.status, done.amdResult, done.billableSeconds]).toEqual(['completed', 'machine', 60]);
+    const fees = await base.prisma.ledgerEntry.findMany({ where: { tenantId, kind: 'action_fee' } });
+    expect(fees.map((f) => [f.amountCents, f.referenceType, f.referenceId])).toEqual([[-FEATURE_FEES_CENTS.answeringMachineDetection, 'call', call.id]]);
+    const events = await base.prisma.event.findMany({ where: { resourceId: call.id }, orderBy: { sequence: 'asc' } });
+    expect(events.map((e) => e.type)).toEqual(['call.initiated', 'call.ringing', 'call.answered', 'call.machine_detection.ended', 'call.hangup']);
+    const t = await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    expect(t.balanceCents).toBe(10_000n - FEATURE_FEES_CENTS.answeringMachineDetection - chargeCents(60, 450, 4000));
+    await nothingLeftBehind(tenantId);
+  });
+
+  it('costs nothing when the call is not answered, and nothing without detection', async () => {
+    const { deps, sim } = withCarrier(0.001);
+    const tenantId = await tenantWithDid(10_000n);
+    const busy = await placeCall(deps, actorOf(tenantId), { from: FROM, to: '+15125550486', answeringMachineDetection: 'detect_beep' });
+    sim.controls.scriptNextCall('+15125550902', { outcome: 'answered', ringSeconds: 2, talkSeconds: 20 });
+    const plain = await placeCall(deps, actorOf(tenantId), { from: FROM, to: '+15125550902' });
+    expect((await ended(busy.id)).amdResult).toBeNull();
+    expect((await ended(plain.id)).amdResult).toBeNull();
+    expect(await base.prisma.ledgerEntry.count({ where: { tenantId, kind: 'action_fee' } })).toBe(0);
   });
 });
