@@ -6,6 +6,7 @@ import { credit } from '../../src/billing/ledger.service';
 import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
 import { buildGatewaySchema } from '../../src/graphql/schema';
 import { numberCarrierFrom } from '../../src/numbers/carrier-adapter';
+import { callCarrierFrom } from '../../src/calls/carrier-adapter';
 import { systemClock } from '../../src/platform/clock';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
 import { ROUTES } from '../../rest-compat/routes';
@@ -35,7 +36,7 @@ describe('tenant isolation, everywhere', () => {
 
   beforeAll(async () => {
     carrier = createCarrierSimulator({ seed: 'isolation', timeScale: 0.005, activationFailureRate: 0 });
-    gw = await startTestGateway({ rateLimitPoints: 1_000_000, webhooks: testWebhookSettings({ allowPrivateTargets: true }), jobPollIntervalMs: 100 }, { carrier: numberCarrierFrom(carrier) });
+    gw = await startTestGateway({ rateLimitPoints: 1_000_000, webhooks: testWebhookSettings({ allowPrivateTargets: true }), jobPollIntervalMs: 100 }, { carrier: numberCarrierFrom(carrier), callCarrier: callCarrierFrom(carrier) });
     schema = await buildGatewaySchema(createGatewayPubSub());
     a = await createTestTenant(gw.prisma, { name: 'Tenant A' });
     b = await createTestTenant(gw.prisma, { name: 'Tenant B' });
@@ -76,6 +77,9 @@ describe('tenant isolation, everywhere', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     await asA('PATCH', `/numbers/${number.id}`, { connection_id: connection.id });
+    // A call from that number to a busy destination: it ends (busy, hold released) in a few simulated seconds.
+    const call = await created('call', await asA('POST', '/calls', { from: number.e164, to: '+15125550486' }));
+    for (let i = 0; i < 200 && !(await asA('GET', `/calls/${call.id}`)).body?.ended_at; i++) await new Promise((r) => setTimeout(r, 50));
     // No more delivery attempts in the background while B probes.
     await asA('PATCH', `/webhooks/${owned.get('webhook_subscription')}`, { enabled: false });
     owned.set('payment', await paymentOf(a.tenantId));
@@ -91,7 +95,7 @@ describe('tenant isolation, everywhere', () => {
   const shapeOf = (r: { status: number; body: any }) => `${r.status} ${r.body?.error?.code ?? ''}`;
 
   it('tenant A owns one of every kind (the fixture itself)', () => {
-    expect([...owned.keys()].sort()).toEqual(['api_key', 'connection', 'emergency_address', 'number_reservation', 'payment', 'phone_number', 'webhook_delivery', 'webhook_subscription'].sort());
+    expect([...owned.keys()].sort()).toEqual(['api_key', 'call', 'connection', 'emergency_address', 'number_reservation', 'payment', 'phone_number', 'webhook_delivery', 'webhook_subscription'].sort());
   });
 
   it('REST: on every route taking an id, B using any of A’s ids gets what an unknown id gets, and changes nothing', async () => {
