@@ -40,6 +40,7 @@ import { JobRunner, startJobRunner } from './platform/jobs';
 import { webhookTaskHandlers } from './webhooks/delivery.jobs';
 import { envelopeOf } from './webhooks/payload';
 import { createSender } from './webhooks/sender';
+import { CONTENT_PATH, downloadPortingDocument, UPLOAD_PATH, uploadPortingDocument } from '../rest-compat/porting-documents-http';
 
 export interface GatewayDeps {
   config: Config;
@@ -146,6 +147,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const v1 = express.Router();
   const openApi = openApiDocument();
   v1.get('/openapi.json', (_req, res) => void res.json(openApi));
+  // Porting documents: multipart in, bytes out, so before the JSON-only body parser.
+  v1.post(UPLOAD_PATH, auth, rateLimiter.middleware, uploadPortingDocument(services, config.portingDocumentMaxBytes));
+  v1.get(CONTENT_PATH, auth, rateLimiter.middleware, downloadPortingDocument(services));
   v1.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
   v1.use(restRouter({ schema, prisma, services, routes: ROUTES, idempotencyTtlHours: config.idempotencyTtlHours }));
   v1.use((req, res) => sendRestError(res, new ApiError('not_found', `No route for ${req.method} /v1${req.path}`)));

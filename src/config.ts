@@ -43,6 +43,10 @@ export interface Config {
   callHoldEstimateMinutes: number;
   /** How often calls whose carrier leg is gone are looked for and settled (also once at start). */
   callRecoveryIntervalMs: number;
+  /** Largest porting document (LOA, bill) accepted by POST /v1/numbers/porting-documents, bytes. */
+  portingDocumentMaxBytes: number;
+  /** How often the numbers background work runs (porting progression); 0 = off. */
+  numbersJobsIntervalMs: number;
 }
 
 export interface WebhookSettings {
@@ -182,5 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
     carrierTimeScale: decimal(env, 'CARRIER_TIME_SCALE', 1, 0, 100),
     callHoldEstimateMinutes: int(env, 'CALL_HOLD_ESTIMATE_MINUTES', 10, 1, 240),
     callRecoveryIntervalMs: int(env, 'CALL_RECOVERY_INTERVAL_MS', 60_000, 100, 86_400_000),
+    portingDocumentMaxBytes: int(env, 'PORTING_DOCUMENT_MAX_BYTES', 5 * 1_048_576, 1024, 25 * 1_048_576),
+    numbersJobsIntervalMs: int(env, 'NUMBERS_JOBS_INTERVAL_MS', 30_000, 0, 3_600_000),
   };
 }

@@ -15,6 +15,8 @@ import { startBillingScheduler } from './billing/billing-scheduler';
 import { createCarrierSimulator } from './carrier';
 import { numberCarrierFrom } from './numbers/carrier-adapter';
 import { callCarrierFrom } from './calls/carrier-adapter';
+import { startNumbersJobs } from './numbers/numbers-scheduler';
+import { systemClock } from './platform/clock';
 
 // Starts the gateway: config → PostgreSQL (embedded when DATABASE_URL is unset) → migrations → HTTP + WebSocket.
 // SIGINT/SIGTERM drain connections and stop the embedded database, so no postgres process is left behind.
@@ -60,7 +62,10 @@ async function main() {
     // progress by destination pattern, see src/carrier/calls.ts), its delays scaled by CARRIER_TIME_SCALE.
     const carrier = createCarrierSimulator({ timeScale: config.carrierTimeScale, onListenerError: (err, event) => logger.error({ err, event: event.id }, 'carrier event listener failed') });
     cleanups.push(async () => carrier.close());
-    const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments, carrier: numberCarrierFrom(carrier), callCarrier: callCarrierFrom(carrier) });
+    const numberCarrier = numberCarrierFrom(carrier);
+    const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments, carrier: numberCarrier, callCarrier: callCarrierFrom(carrier) });
+    // Porting progression; stopped before the carrier and the database go away.
+    cleanups.push(startNumbersJobs({ db: prisma, pubSub, clock: systemClock, payments: payments.payments, carrier: numberCarrier }, logger, config.numbersJobsIntervalMs));
     // Pushed last so it runs first: stop taking requests before what they depend on goes away.
     cleanups.push(() => gateway.close());
     const { port } = await gateway.listen(config.port, config.host);

@@ -6,8 +6,9 @@ import { fundingRoutes } from './funding';
 import { invoiceRoutes } from './invoices';
 import { numberRoutes } from './numbers';
 import { emergencyAddressRoutes } from './emergency-addresses';
+import { portingRoutes } from './porting';
 import { refundRoutes } from './refunds';
 import { webhookRoutes } from './webhooks';
 
 /** Every /v1 route; the OpenAPI test checks this table and rest-compat/openapi.yaml name the same routes. */
-export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...numberRoutes, ...emergencyAddressRoutes, ...webhookRoutes, ...callRoutes];
+export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...portingRoutes, ...numberRoutes, ...emergencyAddressRoutes, ...webhookRoutes, ...callRoutes];

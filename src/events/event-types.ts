@@ -13,6 +13,13 @@ export const EVENT_TYPES = [
   'call.answered',
   'call.machine_detection.ended',
   'call.hangup',
+  // porting (one per state an order enters)
+  'porting_order.submitted',
+  'porting_order.in_process',
+  'porting_order.foc_date_confirmed',
+  'porting_order.partially_ported',
+  'porting_order.ported',
+  'porting_order.cancelled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -49,6 +49,36 @@ export interface NumberCarrier {
   releaseNumber(phoneNumber: string): Promise<void>;
   /** Metadata of any number. Throws ApiError invalid_request for an invalid number, upstream_error when down. */
   lookup(phoneNumber: string, type: NumberLookupType): Promise<NumberLookupResult>;
+  /** Porting pre-flight, one answer per number in input order. Throws ApiError invalid_request / upstream_error. */
+  portabilityCheck(phoneNumbers: readonly string[]): Promise<readonly PortabilityAnswer[]>;
+  /** The losing carrier's Customer Service Record; null for a number that is not portable. */
+  csrLookup(phoneNumber: string): Promise<CustomerServiceRecord | null>;
+}
+
+export interface PortabilityAnswer {
+  phoneNumber: string;
+  countryCode: string;
+  portable: boolean;
+  /** Why not, when not portable (country_not_supported, porting_not_supported, …). */
+  reason?: string;
+  losingCarrier: string;
+  /** A simple port that completes on the next business day. */
+  fastPortable: boolean;
+  /** The kind of number it is today; decides the number type (and price) it gets here. */
+  networkType: 'landline' | 'mobile' | 'voip' | 'toll_free';
+}
+
+export interface CustomerServiceRecord {
+  phoneNumber: string;
+  accountNumber: string;
+  /** Account holder, a person or a business. */
+  name: string;
+  addressLine: string;
+  locality: string;
+  region: string;
+  postalCode: string;
+  countryCode: string;
+  losingCarrier: string;
 }
 
 export type NumberLookupType = 'carrier' | 'caller-name';

@@ -7,6 +7,8 @@ import { ApiError, invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
 import { ServiceDeps } from '../platform/service-deps';
 import { getPhoneNumber, PhoneNumberView } from './numbers.service';
+import { Db } from '../platform/db/client';
+import { OPEN_STATUSES } from '../porting/porting-orders.service';
 
 /** PATCH /v1/numbers/{id}: only the fields present change (`undefined` = not sent; `null` clears where allowed). */
 export interface PhoneNumberPatch {
@@ -77,8 +79,9 @@ export async function releasePhoneNumber(deps: ServiceDeps, actor: Actor, id: st
   requireScope(actor, 'numbers:write');
   if (!isUuid(id)) throw new ApiError('number_not_found', 'Phone number not found');
   return inTransaction(deps.db, async (tx) => {
-    const [row] = await tx.$queryRaw<{ status: string; e164: string; tenant_id: string; emergency_address_id: string | null }[]>`
-      SELECT status::text, e164, tenant_id, emergency_address_id FROM phone_numbers WHERE id = ${id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
+    const [row] = await tx.$queryRaw<{ status: string; e164: string; tenant_id: string; emergency_address_id: string | null; porting_order_id: string | null }[]>`
+      SELECT status::text, e164, tenant_id, emergency_address_id, porting_order_id FROM phone_numbers
+      WHERE id = ${id}::uuid AND tenant_id = ${actor.tenantId}::uuid FOR UPDATE`;
     if (!row) throw new ApiError('number_not_found', 'Phone number not found');
     // Releasing twice answers the released number: a retried DELETE is not an error.
     if (row.status === 'released') return getPhoneNumber({ ...deps, db: tx }, actor, id);
@@ -87,6 +90,9 @@ export async function releasePhoneNumber(deps: ServiceDeps, actor: Actor, id: st
     // The DID anchors an emergency address: releasing it would silently drop the tenant's 911 registration.
     if (row.emergency_address_id) {
       throw new ApiError('release_not_permitted', 'The number is the anchor of an emergency address; detach it (DELETE /v1/numbers/{id}/emergency-endpoint) before releasing');
+    }
+    if (row.porting_order_id && (await isLastDidOfOpenPort(tx, row.porting_order_id, id))) {
+      throw new ApiError('release_not_permitted', 'The number is the last DID of a porting order still in progress; release it once the port completes or is cancelled');
     }
     const now = deps.clock.now();
     await tx.phoneNumber.update({ where: { id }, data: { status: 'released', releasedAt: now } });
@@ -99,4 +105,16 @@ export async function releasePhoneNumber(deps: ServiceDeps, actor: Actor, id: st
     });
     return getPhoneNumber({ ...deps, db: tx }, actor, id);
   });
+}
+
+/**
+ * A port still moving numbers in (partially ported) needs one live DID on the account it is moving: the losing
+ * carrier closes an account whose last number leaves, and the rest of the port with it. The order's row is locked
+ * (shared), so the job cannot finish the port while this decides.
+ */
+async function isLastDidOfOpenPort(tx: Db, portingOrderId: string, id: string): Promise<boolean> {
+  const [order] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM porting_orders WHERE id = ${portingOrderId}::uuid FOR SHARE`;
+  if (!order || !(OPEN_STATUSES as readonly string[]).includes(order.status)) return false;
+  const others = await tx.phoneNumber.count({ where: { portingOrderId, status: 'active', id: { not: id } } });
+  return others === 0;
 }

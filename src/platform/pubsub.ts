@@ -14,6 +14,8 @@ export type PubSubTopics = {
   EVENT_RECORDED: [tenantId: string, payload: EventEnvelope];
   /** A call moved to `status`; the outbox event that recorded it (id, per-call sequence, type). */
   CALL_STATUS_CHANGED: [tenantId: string, payload: CallStatusChange];
+  /** A porting order entered a new state. */
+  PORTING_ORDER_CHANGED: [tenantId: string, payload: { tenantId: string; portingOrderId: string; status: string }];
 };
 
 export interface CallStatusChange {

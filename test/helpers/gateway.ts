@@ -7,7 +7,7 @@ import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
 import { createGatewayPubSub, PubSub } from '../../src/platform/pubsub';
 import { createApiKey, createTenant } from '../../src/tenants/tenant.service';
 import { testDatabaseUrl, truncateAll } from './database';
-import { systemClock } from '../../src/platform/clock';
+import { Clock, systemClock } from '../../src/platform/clock';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { PaymentsSetup, setUpPayments } from '../../src/payments/setup';
 import { NumberCarrier } from '../../src/numbers/carrier-port';
@@ -28,7 +28,7 @@ export interface TestGateway {
 }
 
 /** A real gateway on a free port, over this worker's own database (truncated first). */
-export async function startTestGateway(overrides: Partial<Config> = {}, opts: { carrier?: NumberCarrier; callCarrier?: CallCarrier } = {}): Promise<TestGateway> {
+export async function startTestGateway(overrides: Partial<Config> = {}, opts: { carrier?: NumberCarrier; callCarrier?: CallCarrier; clock?: Clock } = {}): Promise<TestGateway> {
   const databaseUrl = await testDatabaseUrl();
   await truncateAll(databaseUrl);
   const config: Config = { ...loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }), ...overrides };
@@ -36,7 +36,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}, opts: { 
   const prisma = createPrismaClient({ url: databaseUrl, poolSize: 10, onQuery: (sql) => statements.push(sql) });
   const pubSub = createGatewayPubSub(config.redisUrl);
   const stripe = await setUpPayments({ ...config, stripeSecretKey: undefined, stripeWebhookSecret: undefined });
-  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }), payments: stripe.payments, carrier: opts.carrier, callCarrier: opts.callCarrier });
+  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }), payments: stripe.payments, carrier: opts.carrier, callCarrier: opts.callCarrier, clock: opts.clock });
   await gateway.listen(0, '127.0.0.1');
   const { port } = gateway.httpServer.address() as AddressInfo;
   stripe.gatewayListening(`http://127.0.0.1:${port}`);
