@@ -45,7 +45,7 @@ export interface Config {
   callRecoveryIntervalMs: number;
   /** Largest porting document (LOA, bill) accepted by POST /v1/numbers/porting-documents, bytes. */
   portingDocumentMaxBytes: number;
-  /** How often the numbers background work runs (porting progression); 0 = off. */
+  /** How often the numbers background work runs (porting progression, stuck-activation recovery); 0 = off. */
   numbersJobsIntervalMs: number;
 }
 

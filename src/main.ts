@@ -64,7 +64,7 @@ async function main() {
     cleanups.push(async () => carrier.close());
     const numberCarrier = numberCarrierFrom(carrier);
     const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments, carrier: numberCarrier, callCarrier: callCarrierFrom(carrier) });
-    // Porting progression; stopped before the carrier and the database go away.
+    // Porting progression and stuck-activation recovery; stopped before the carrier and the database go away.
     cleanups.push(startNumbersJobs({ db: prisma, pubSub, clock: systemClock, payments: payments.payments, carrier: numberCarrier }, logger, config.numbersJobsIntervalMs));
     // Pushed last so it runs first: stop taking requests before what they depend on goes away.
     cleanups.push(() => gateway.close());

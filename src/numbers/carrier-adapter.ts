@@ -8,7 +8,17 @@ export function numberCarrierFrom(carrier: CarrierNumbers & CarrierLookup & Carr
     searchInventory: (search) => carrier.searchInventory({ ...search, features: search.features ? [...search.features] : undefined }),
     // The carrier answers null for a number taken (by anyone), in quarantine or unknown: not orderable here either.
     inventoryNumbers: async (phoneNumbers) => (await Promise.all(phoneNumbers.map((n) => carrier.getInventoryNumber(n)))).filter((n) => n !== null),
-    orderNumbers: (phoneNumbers, orderRef) => carrier.orderNumbers(phoneNumbers, { orderRef }),
+    orderNumbers: async (phoneNumbers, orderRef) => {
+      try {
+        return await carrier.orderNumbers(phoneNumbers, { orderRef });
+      } catch (err) {
+        // Retriable (down, or the answer was lost after the order took effect): resubmit with the same orderRef.
+        if (isCarrierError(err) && err.retriable) throw new ApiError('upstream_error', `The carrier did not confirm the order: ${err.message}`);
+        if (isCarrierError(err)) throw new ApiError('order_invalid', err.message);
+        throw err;
+      }
+    },
+    activationStatus: (upstreamOrderId, phoneNumber) => upstream('activation status', phoneNumber, 'phone_number', () => carrier.activationStatus(upstreamOrderId, phoneNumber)),
     onNumberEvent: (listener) => carrier.onNumberEvent((event) => listener(event)),
     releaseNumber: (phoneNumber) => carrier.releaseNumber(phoneNumber),
     lookup: (phoneNumber, type) => upstream('lookup', phoneNumber, 'phone_number', () => carrier.lookup(phoneNumber, type)),

@@ -42,18 +42,28 @@ export interface NumberCarrier {
   searchInventory(search: CarrierInventorySearch): Promise<readonly CarrierInventoryNumber[]>;
   /** The inventory records of these numbers; numbers the carrier doesn't stock are left out. */
   inventoryNumbers(phoneNumbers: readonly string[]): Promise<readonly CarrierInventoryNumber[]>;
-  /** Starts activation; every number later gets exactly one activated / activation_failed event. */
+  /**
+   * Starts activation; every number later gets exactly one activated / activation_failed event. Idempotent per
+   * orderRef. Throws ApiError upstream_error when unconfirmed (retry with the same ref), order_invalid when refused.
+   */
   orderNumbers(phoneNumbers: readonly string[], orderRef: string): Promise<{ upstreamOrderId: string; orderedAt: Date }>;
   onNumberEvent(listener: (event: CarrierNumberEvent) => void | Promise<void>): () => void;
   /** Gives a number back upstream; idempotent. */
   releaseNumber(phoneNumber: string): Promise<void>;
   /** Metadata of any number. Throws ApiError invalid_request for an invalid number, upstream_error when down. */
   lookup(phoneNumber: string, type: NumberLookupType): Promise<NumberLookupResult>;
+  /** What became of one number of an order (for numbers whose event never arrived, e.g. across a restart). */
+  activationStatus(upstreamOrderId: string, phoneNumber: string): Promise<CarrierActivationStatus>;
   /** Porting pre-flight, one answer per number in input order. Throws ApiError invalid_request / upstream_error. */
   portabilityCheck(phoneNumbers: readonly string[]): Promise<readonly PortabilityAnswer[]>;
   /** The losing carrier's Customer Service Record; null for a number that is not portable. */
   csrLookup(phoneNumber: string): Promise<CustomerServiceRecord | null>;
 }
+
+export type CarrierActivationStatus =
+  | { status: 'pending' }
+  | { status: 'active'; activatedAt: Date }
+  | { status: 'failed'; reason: string; failedAt: Date };
 
 export interface PortabilityAnswer {
   phoneNumber: string;

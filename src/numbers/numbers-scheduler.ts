@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { ServiceDeps } from '../platform/service-deps';
 import { advancePortingOrders } from '../porting/porting.progress';
+import { recoverPendingNumbers } from './activation-recovery';
 
 // The numbers domain's background work, every NUMBERS_JOBS_INTERVAL_MS on each instance: porting orders due to
-// move are moved (row locks with SKIP LOCKED, so instances share the work). Safe to run anywhere, any number of times.
+// move are moved (row locks with SKIP LOCKED, so instances share the work), and pending numbers whose activation
+// was lost are recovered from the carrier. Both are safe to run anywhere, any number of times.
 
 export function startNumbersJobs(deps: ServiceDeps, logger: Logger, intervalMs: number): () => Promise<void> {
   if (intervalMs <= 0 || !deps.carrier) {
@@ -17,6 +19,8 @@ export function startNumbersJobs(deps: ServiceDeps, logger: Logger, intervalMs: 
     running = (async () => {
       const porting = await advancePortingOrders(deps, (err, portingOrderId) => logger.error({ err, portingOrderId }, 'porting order step failed'));
       if (porting.steps) logger.info(porting, 'porting orders moved');
+      const recovery = await recoverPendingNumbers(deps, { onError: (err, orderId) => logger.error({ err, orderId }, 'pending number recovery failed') });
+      if (recovery.resubmitted || recovery.activated || recovery.failed) logger.info(recovery, 'pending numbers recovered');
     })()
       .catch((err: unknown) => logger.error({ err }, 'numbers background jobs failed'))
       .finally(() => {

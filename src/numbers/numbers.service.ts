@@ -207,22 +207,31 @@ export async function orderNumbers(deps: ServiceDeps, actor: Actor, input: Order
       after: { phone_numbers: numbers, country_code: countryCode, number_type: numberType, activation_cents_total: totalNrc, monthly_cents_each: price.monthlyCents },
     });
     const rows = await tx.phoneNumber.findMany({ where: { id: { in: ids } }, select: VIEW_SELECT, orderBy: { e164: 'asc' } });
-    afterCommit(tx, () => submitOrder({ ...deps, db: rootDb }, orderId, numbers));
+    afterCommit(tx, async () => {
+      await submitOrder({ ...deps, db: rootDb }, orderId, numbers);
+    });
     return rows;
   });
   return ordered;
 }
 
-/** After commit: hands the order to the carrier; a refused submission fails every number (refunding its NRC). */
-async function submitOrder(deps: ServiceDeps, orderId: string, numbers: string[]): Promise<void> {
+/**
+ * After commit: hands the order to the carrier. A refused submission fails every number (refunding its NRC); an
+ * unconfirmed one (carrier down, answer lost) leaves them pending for the recovery job, which resubmits with the
+ * same orderRef (activation-recovery.ts).
+ */
+export async function submitOrder(deps: ServiceDeps, orderId: string, numbers: string[]): Promise<string | null> {
   try {
     const accepted = await requireCarrier(deps).orderNumbers(numbers, orderId);
     await deps.db.phoneNumber.updateMany({ where: { orderId, upstreamOrderId: null }, data: { upstreamOrderId: accepted.upstreamOrderId } });
+    return accepted.upstreamOrderId;
   } catch (err) {
+    if (err instanceof ApiError && err.code === 'upstream_error') return null;
     const reason = `the carrier refused the order: ${(err as Error).message}`;
     for (const e164 of numbers) {
       await applyNumberEvent(deps, { id: `submit:${orderId}:${e164}`, type: 'number.activation_failed', phoneNumber: e164, upstreamOrderId: '', orderRef: orderId, at: deps.clock.now(), reason });
     }
+    return null;
   }
 }
 

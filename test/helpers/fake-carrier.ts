@@ -1,6 +1,7 @@
 // A small in-memory carrier behind the numbers domain's port, for tests that must decide exactly when and how
 // each activation ends (the simulator in src/carrier plays the same events on its own schedule).
 import {
+  CarrierActivationStatus,
   CarrierInventoryNumber,
   CarrierInventorySearch,
   CarrierNumberEvent,
@@ -64,9 +65,9 @@ export class FakeCarrier implements NumberCarrier {
 
   /** The next order submission: unreachable, refused, or accepted with its answer lost. */
   nextOrderFault: 'down' | 'refuse' | 'lose_response' | undefined;
-  private readonly outcomes = new Map<string, { status: 'pending' } | { status: 'active'; activatedAt: Date } | { status: 'failed'; reason: string; failedAt: Date }>();
+  private readonly outcomes = new Map<string, CarrierActivationStatus>();
 
-  async activationStatus(upstreamOrderId: string, phoneNumber: string): Promise<{ status: 'pending' } | { status: 'active'; activatedAt: Date } | { status: 'failed'; reason: string; failedAt: Date }> {
+  async activationStatus(upstreamOrderId: string, phoneNumber: string): Promise<CarrierActivationStatus> {
     if (!this.orders.some((o) => o.upstreamOrderId === upstreamOrderId && o.phoneNumbers.includes(phoneNumber))) throw new ApiError('upstream_error', `unknown order ${upstreamOrderId}`);
     return this.outcomes.get(`${upstreamOrderId}:${phoneNumber}`) ?? { status: 'pending' };
   }

@@ -1,4 +1,5 @@
 import { createCarrierSimulator } from '../../src/carrier';
+import { recoverPendingNumbers } from '../../src/numbers/activation-recovery';
 import { numberCarrierFrom } from '../../src/numbers/carrier-adapter';
 import { systemActor } from '../../src/platform/auth/scopes';
 import { ManualClock } from '../../src/platform/clock';
@@ -7,6 +8,7 @@ import { checkPortability, csrCoverage } from '../../src/porting/porting-checks.
 import { storePortingDocument } from '../../src/porting/porting-documents.service';
 import { createPortingOrder } from '../../src/porting/porting-orders.service';
 import { advancePortingOrders } from '../../src/porting/porting.progress';
+import { orderNumbers, startNumberActivation } from '../../src/numbers/numbers.service';
 import { FakeCarrier } from '../helpers/fake-carrier';
 import { PDF } from '../helpers/porting';
 import { fundedTenant, serviceDeps } from '../helpers/services';
@@ -90,6 +92,38 @@ describe('porting rules', () => {
       await expect(checkPortability(deps, actor, ['+1'])).rejects.toMatchObject({ code: 'invalid_request' });
       sim.controls.failNextCalls(1, 'porting');
       await expect(checkPortability(deps, actor, numbers.slice(0, 1))).rejects.toMatchObject({ code: 'upstream_error' });
+    } finally {
+      sim.close();
+    }
+  });
+
+  it('with the simulator, a lost order response and lost events are recovered by polling', async () => {
+    const sim = createCarrierSimulator({ seed: 'recovery-it', timeScale: 0.001, activationFailureRate: 0 });
+    try {
+      const deps = { ...base, carrier: numberCarrierFrom(sim) };
+      const tenantId = await fundedTenant(base, 1_000n);
+      const [offer] = await sim.searchInventory({ countryCode: 'US', numberType: 'local', limit: 1 });
+      sim.controls.loseNextResponses(1, 'orderNumbers');
+      clock.set(new Date('2026-11-16T12:00:00Z'));
+      // Nobody listens to the carrier's events: as if the gateway was down when they came.
+      await orderNumbers(deps, systemActor(tenantId, 'sim-order'), { phoneNumbers: [offer.phoneNumber], countryCode: 'US', numberType: 'local' });
+      await new Promise((r) => setTimeout(r, 100));
+      clock.set(new Date('2026-11-16T12:10:00Z'));
+      let outcome = await recoverPendingNumbers(deps);
+      for (let i = 0; i < 50 && outcome.activated === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        outcome = await recoverPendingNumbers(deps);
+      }
+      expect(outcome.activated).toBe(1);
+      const row = await base.prisma.phoneNumber.findFirstOrThrow({ where: { e164: offer.phoneNumber } });
+      expect(row).toMatchObject({ status: 'active', upstreamOrderId: expect.stringMatching(/^co_/) });
+      // A listener attached late gets the replayed event; it changes nothing.
+      const stop = startNumberActivation(deps, (err) => {
+        throw err;
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      stop();
+      expect(await base.prisma.ledgerEntry.count({ where: { tenantId, kind: 'number_monthly' } })).toBe(1);
     } finally {
       sim.close();
     }
