@@ -19,6 +19,8 @@ export const CONTENT_PATH = '/numbers/porting-documents/:id/content';
 export const PORTING_DOCUMENT_HTTP_ROUTES = [`post ${UPLOAD_PATH}`, 'get /numbers/porting-documents/{id}/content'];
 
 const LIMITS = { files: 1, fields: 5, fieldSize: 1024, parts: 10, headerPairs: 50 };
+/** Room for the multipart framing and the small fields around the file. */
+const FRAMING_BYTES = 64 * 1024;
 
 export function uploadPortingDocument(services: ServiceDeps, maxBytes: number): RequestHandler {
   return (req, res) => {
@@ -31,6 +33,10 @@ export function uploadPortingDocument(services: ServiceDeps, maxBytes: number): 
     } catch (err) {
       return refuse(req, res, err);
     }
+    // A body far over the file limit is refused without reading it (the connection closes after the answer);
+    // past the limit, the file's bytes are dropped rather than kept, so memory stays bounded either way.
+    const bodyCap = maxBytes + FRAMING_BYTES;
+    if (Number(req.headers['content-length'] ?? 0) > bodyCap) return abandon(req, res, invalidRequest(`The request body exceeds ${bodyCap} bytes`));
     let parser: busboy.Busboy;
     try {
       parser = busboy({ headers: req.headers, limits: { ...LIMITS, fileSize: maxBytes } });
@@ -84,6 +90,15 @@ export function uploadPortingDocument(services: ServiceDeps, maxBytes: number): 
     parser.on('error', (err: Error) => finish(invalidRequest(`The multipart body is malformed: ${err.message}`)));
     parser.on('close', () => finish());
     req.on('error', () => finish(invalidRequest('The request body could not be read')));
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > bodyCap && !finished) {
+        finished = true;
+        req.unpipe(parser);
+        abandon(req, res, invalidRequest(`The request body exceeds ${bodyCap} bytes`));
+      }
+    });
     req.pipe(parser);
   };
 }
@@ -102,6 +117,13 @@ export function downloadPortingDocument(services: ServiceDeps): RequestHandler {
       sendRestError(res, err);
     }
   };
+}
+
+/** Answers the error without reading more, and closes the connection once the answer is out. */
+function abandon(req: Request, res: Response, err: unknown): void {
+  res.setHeader('Connection', 'close');
+  res.on('finish', () => req.destroy());
+  sendRestError(res, err);
 }
 
 /** Answers the error and reads what is left of the body, so the client is not cut off mid-upload. */

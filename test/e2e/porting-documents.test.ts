@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { FakeCarrier } from '../helpers/fake-carrier';
 import { addKey, createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
 import { PDF, uploadDocument } from '../helpers/porting';
@@ -86,5 +87,24 @@ describe('porting documents: multipart upload, limits, tenant-owned storage', ()
     const readOnly = await addKey(gw.prisma, t.tenantId, ['numbers:read']);
     const r = await uploadDocument(gw.url, readOnly, { documentType: 'loa', file: PDF });
     expect([r.status, r.body.error.code]).toEqual([403, 'forbidden']);
+  });
+
+  it('a body far over the limit is refused without being read, whether it says so up front or streams', async () => {
+    const url = new URL(`${gw.url}/v1/numbers/porting-documents`);
+    const send = (headers: Record<string, string>, chunks: number) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, method: 'POST', path: url.pathname, headers: { Authorization: `Bearer ${t.key}`, 'Content-Type': 'multipart/form-data; boundary=XyZ', ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        // The server hangs up once it has answered: later writes may fail, which is the point.
+        req.on('error', (err) => setTimeout(() => reject(err), 1000));
+        req.write('--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n\r\n%PDF-');
+        for (let i = 0; i < chunks; i++) req.write(Buffer.alloc(16 * 1024, 0x41));
+      });
+    expect(await send({ 'Content-Length': String(50 * 1024 * 1024) }, 0)).toBe(400);
+    expect(await send({ 'Transfer-Encoding': 'chunked' }, 8)).toBe(400);
+    expect(await gw.prisma.portingDocument.count({ where: { tenantId: t.tenantId } })).toBe(0);
   });
 });
