@@ -42,8 +42,9 @@ export function collect<T>(client: Client, query: string, count: number, timeout
         complete: () => {},
       },
     );
-    // The server acknowledges the subscription asynchronously; a short pause lets it register.
-    setTimeout(ready, 150);
+    // The server acknowledges the subscription asynchronously; a pause lets it register. Generous, because a
+    // loaded CI machine took longer than 150 ms and a missed registration reads as a lost event.
+    setTimeout(ready, 400);
   });
   return { events, done, ready: readyP };
 }

@@ -1,0 +1,40 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { credit } from '../src/billing/ledger.service';
+import { PrismaClient } from '../src/platform/db/client';
+import { ServiceDeps } from '../src/platform/service-deps';
+
+export const LIST_SIZE = 100;
+
+/**
+ * A tenant's list data for the list scenarios: 100 numbers with a connection and an emergency address, and
+ * 100 ended calls from them with their charge entries. Written straight to the tables (what is measured is
+ * reading them); the charges go through the ledger so balance == sum(ledger) still holds.
+ */
+export async function seedLists(prisma: PrismaClient, deps: ServiceDeps, tenantId: string): Promise<void> {
+  const connection = await prisma.connection.create({ data: { tenantId, name: 'Bench connection' } });
+  const address = await prisma.emergencyAddress.create({
+    data: { tenantId, streetAddress: '1 Bench St', locality: 'Austin', administrativeArea: 'TX', postalCode: '78701', countryCode: 'US' },
+  });
+  const orderId = randomUUID();
+  // A fresh NANP block per run, so a database reused across runs never holds these numbers already.
+  const block = `+1${randomInt(200, 1000)}${randomInt(200, 1000)}`;
+  for (let i = 0; i < LIST_SIZE; i++) {
+    const e164 = `${block}${String(1000 + i).padStart(4, '0')}`;
+    const number = await prisma.phoneNumber.create({
+      data: {
+        tenantId, e164, countryCode: 'US', numberType: 'local', capabilities: ['voice'], status: 'active', activationPriceCentsCustomer: 100n,
+        monthlyPriceCentsCustomer: 150n, connectionId: connection.id, emergencyAddressId: address.id, orderId, activatedAt: new Date(),
+      },
+    });
+    const charge = await credit(deps, { tenantId, kind: 'adjustment', amountCents: 1n, description: 'bench call charge stand-in' });
+    await prisma.call.create({
+      data: {
+        tenantId, fromNumber: e164, toNumber: '+15125550142', destinationCountry: 'US', ratePrefix: '1', carrierCostPerMinuteMillicents: 450,
+        status: 'completed', queuedAt: new Date(), endedAt: new Date(), phoneNumberId: number.id, connectionId: connection.id, chargeCents: 1n, chargeLedgerEntryId: charge.id,
+      },
+    });
+  }
+}
+
+export const NUMBERS_QUERY = `{ phoneNumbers(first: ${LIST_SIZE}) { nodes { id e164 status connection { id name } emergencyAddress { id locality } } } }`;
+export const CALLS_QUERY = `{ calls(first: ${LIST_SIZE}) { nodes { id status phoneNumber { e164 } connection { name } charge { amountCents } } } }`;
