@@ -83,6 +83,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
           logger,
           concurrency: config.jobConcurrency,
           pollIntervalMs: config.jobPollIntervalMs,
+          staleLockMs: config.jobStaleLockMs,
         })
       : undefined;
   // The carrier's call progress drives the call state machine; calls whose leg is gone are settled at start
@@ -104,7 +105,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const schema = await buildGatewaySchema(pubSub);
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
   const metrics = createMetrics();
-  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits, keyRecheckMs: config.wsKeyRecheckMs });
+  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits, keyRecheckMs: config.wsKeyRecheckMs,
+    subscriptionLimits: { perSocket: config.wsMaxSubscriptionsPerSocket, perTenant: config.wsMaxSubscriptionsPerTenant },
+  });
   const apollo = createApolloServer({ schema, httpServer, limits, introspection: config.graphqlIntrospection, logger, metrics, onDrain: () => ws.close() });
   await apollo.start();
 

@@ -33,6 +33,8 @@ export interface Config {
   jobConcurrency: number;
   /** How often workers look for jobs scheduled in the future (retries); new jobs wake them at once. */
   jobPollIntervalMs: number;
+  /** A job locked this long belongs to a dead process: it is unlocked and runs again elsewhere. */
+  jobStaleLockMs: number;
   webhooks: WebhookSettings;
   /** GraphQL subscriptions one WebSocket may hold, and one tenant across this instance's sockets. */
   wsMaxSubscriptionsPerSocket: number;
@@ -180,6 +182,7 @@ export function loadConfig(env: Env = process.env): Config {
     topUpMaximumCents: int(env, 'TOPUP_MAXIMUM_CENTS', 1_000_000, 50, 100_000_000),
     jobConcurrency: int(env, 'JOB_CONCURRENCY', 4, 0, 100),
     jobPollIntervalMs: int(env, 'JOB_POLL_INTERVAL_MS', 1000, 50, 600_000),
+    jobStaleLockMs: int(env, 'JOB_STALE_LOCK_MS', 300_000, 500, 86_400_000),
     webhooks: webhookSettings(env),
     wsMaxSubscriptionsPerSocket: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
     wsMaxSubscriptionsPerTenant: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_TENANT', 500, 1, 1_000_000),

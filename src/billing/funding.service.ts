@@ -36,6 +36,8 @@ export async function createSetupIntent(deps: ServiceDeps, actor: Actor): Promis
   const intent = await callStripe(() =>
     stripe.setupIntents.create({ customer, usage: 'off_session', automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, metadata: { tenant_id: actor.tenantId } }),
   );
+  // The client secret is a credential: the audit log keeps only which SetupIntent was opened for which customer.
+  await recordAudit(deps.db, actor, { action: 'setup_intent.created', resourceType: 'setup_intent', resourceId: intent.id, after: { stripe_customer_id: customer } });
   return { clientSecret: intent.client_secret ?? '', setupIntentId: intent.id, stripeCustomerId: customer };
 }
 

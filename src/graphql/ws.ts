@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { GraphQLError, GraphQLSchema, parse } from 'graphql';
+import { getOperationAST, GraphQLError, GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +10,7 @@ import { formatGraphQLError } from './errors';
 import { GatewayContext, makeContext } from './context';
 import { checkQueryLimits, QueryLimits } from './limits';
 import { watchSocketKeys } from './ws-key-watch';
+import { SubscriptionLimiter, SubscriptionLimits } from './ws-limits';
 
 export interface WsDeps {
   schema: GraphQLSchema;
@@ -20,6 +21,7 @@ export interface WsDeps {
   limits: QueryLimits;
   /** How often open sockets' keys are re-checked (revoked, expired, tenant suspended). */
   keyRecheckMs: number;
+  subscriptionLimits: SubscriptionLimits;
 }
 
 /** The key may come as `Authorization`, `authorization`, or inside `headers` (GraphiQL sends its header editor's JSON). */
@@ -37,6 +39,7 @@ const CLOSE_FOR: Record<string, number> = { authentication_required: 4401, inval
 export function startSubscriptionServer(deps: WsDeps) {
   const wsServer = new WebSocketServer({ server: deps.httpServer, path: deps.path });
   const keys = watchSocketKeys(deps.prisma, deps.keyRecheckMs);
+  const limiter = new SubscriptionLimiter(deps.subscriptionLimits);
   type Extra = { auth?: AuthResult; connectionId: string };
   const handle = useServer<Record<string, unknown>, Extra>(
     {
@@ -52,15 +55,24 @@ export function startSubscriptionServer(deps: WsDeps) {
         if (auth.actor.keyId) keys.watch(ctx.extra.socket, auth.actor.keyId);
         return true;
       },
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         try {
-          checkQueryLimits(deps.schema, parse(payload.query), payload.operationName, payload.variables ?? undefined, deps.limits);
+          const document = parse(payload.query);
+          checkQueryLimits(deps.schema, document, payload.operationName, payload.variables ?? undefined, deps.limits);
+          const tenantId = ctx.extra.auth?.actor?.tenantId;
+          if (tenantId && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
+            const refused = limiter.acquire(ctx.extra.connectionId ?? '', tenantId, id);
+            if (refused) return [refused];
+          }
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
           throw err;
         }
         return undefined;
       },
+      onComplete: (ctx, id) => limiter.release(ctx.extra.connectionId ?? '', id),
+      onError: (ctx, id) => void limiter.release(ctx.extra.connectionId ?? '', id),
+      onClose: (ctx) => limiter.releaseSocket(ctx.extra.connectionId ?? ''),
       // Subscription results bypass Apollo, so their errors get the same formatting here.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors?.length ? { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e) as GraphQLError) } : result,

@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/audit.service';
 import { debit } from '../billing/ledger.service';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { inTransaction } from '../platform/db/transaction';
@@ -17,8 +18,10 @@ export async function lookupNumber(deps: ServiceDeps, actor: Actor, phoneNumber:
   // Debited after the answer: a failed lookup costs nothing; a tenant that cannot pay gets 402 and no answer.
   const price = LOOKUP_PRICE_CENTS[type];
   const result = await requireCarrier(deps).lookup(phoneNumber, type);
-  await inTransaction(deps.db, (tx) =>
-    debit(withDb(deps, tx), { tenantId: actor.tenantId, kind: 'lookup', amountCents: price, description: `${type} lookup of ${phoneNumber}`, reference: { type: 'number_lookup', id: phoneNumber } }),
-  );
+  await inTransaction(deps.db, async (tx) => {
+    await debit(withDb(deps, tx), { tenantId: actor.tenantId, kind: 'lookup', amountCents: price, description: `${type} lookup of ${phoneNumber}`, reference: { type: 'number_lookup', id: phoneNumber } });
+    // The debit is a state change of the account: who looked up what, and for how much.
+    await recordAudit(tx, actor, { action: 'number_lookup.billed', resourceType: 'number_lookup', resourceId: phoneNumber, after: { type, cost_cents: price } });
+  });
   return { ...result, type, costCents: price };
 }

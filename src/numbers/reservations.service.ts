@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/audit.service';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { inTransaction } from '../platform/db/transaction';
 import { ApiError } from '../platform/errors';
@@ -43,6 +44,7 @@ export async function reserveNumbers(deps: ServiceDeps, actor: Actor, phoneNumbe
       const got = new Set(held.map((h) => h.e164));
       throw new ApiError('order_invalid', `Reserved by someone else: ${numbers.filter((n) => !got.has(n)).join(', ')}`);
     }
+    await recordAudit(tx, actor, { action: 'number_reservation.created', resourceType: 'number_reservation', resourceId: reservation.id, after: { phone_numbers: numbers, expires_at: expiresAt } });
     return view(reservation, now);
   });
 }
@@ -63,7 +65,9 @@ export async function releaseReservation(deps: ServiceDeps, actor: Actor, id: st
     if (!found) throw new ApiError('not_found', 'Reservation not found');
     await tx.reservedNumber.deleteMany({ where: { reservationId: id } });
     const now = deps.clock.now();
-    const released = found.releasedAt ? found : await tx.numberReservation.update({ where: { id }, data: { releasedAt: now } });
+    if (found.releasedAt) return view(found, now);
+    const released = await tx.numberReservation.update({ where: { id }, data: { releasedAt: now } });
+    await recordAudit(tx, actor, { action: 'number_reservation.released', resourceType: 'number_reservation', resourceId: id, before: { released_at: null }, after: { released_at: now } });
     return view(released, now);
   });
 }

@@ -1,11 +1,12 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { SCOPES } from '../platform/auth/scopes';
 
 @InputType({ description: 'A new API key for the caller’s tenant.' })
 export class CreateApiKeyInput {
   @Field(() => String)
   name!: string;
 
-  @Field(() => [String], { description: 'numbers:read, numbers:write, calls:read, calls:write, billing:read, billing:write, webhooks:read, webhooks:write, admin' })
+  @Field(() => [String], { description: SCOPES.join(', ') })
   scopes!: string[];
 
   @Field(() => Date, { nullable: true, description: 'When the key stops working; never when omitted.' })

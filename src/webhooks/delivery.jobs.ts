@@ -87,7 +87,12 @@ async function claim(deps: ServiceDeps, settings: WebhookSettings, deliveryId: s
     if (!delivery) return null;
     const d = await tx.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { subscription: true, event: true } });
     const now = deps.clock.now();
-    if (d.status !== 'pending' || (d.leaseUntil && d.leaseUntil > now)) return null;
+    if (d.status !== 'pending') return null;
+    if (d.leaseUntil && d.leaseUntil > now) {
+      // Someone is sending it, or was when their process died: look again when the lease runs out.
+      await addJob(tx, 'webhooks.deliver', { deliveryId }, { jobKey: deliveryJobKey(deliveryId), jobKeyMode: 'preserve_run_at', runAt: d.leaseUntil });
+      return null;
+    }
     if (d.nextAttemptAt && d.nextAttemptAt > now) {
       await addJob(tx, 'webhooks.deliver', { deliveryId }, { jobKey: deliveryJobKey(deliveryId), jobKeyMode: 'preserve_run_at', runAt: d.nextAttemptAt });
       return null;

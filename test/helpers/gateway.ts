@@ -31,7 +31,8 @@ export interface TestGateway {
 export async function startTestGateway(overrides: Partial<Config> = {}, opts: { carrier?: NumberCarrier; callCarrier?: CallCarrier; clock?: Clock } = {}): Promise<TestGateway> {
   const databaseUrl = await testDatabaseUrl();
   await truncateAll(databaseUrl);
-  const config: Config = { ...loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }), ...overrides };
+  // One job worker unless a test asks for more: the database server's connections are shared by every test run.
+  const config: Config = { ...loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }), jobConcurrency: 1, ...overrides };
   const statements: string[] = [];
   const prisma = createPrismaClient({ url: databaseUrl, poolSize: 10, onQuery: (sql) => statements.push(sql) });
   const pubSub = createGatewayPubSub(config.redisUrl);

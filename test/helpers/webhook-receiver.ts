@@ -29,7 +29,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(opts: { script?: number[]; fallback?: number } = {}): Promise<Receiver> {
+export async function startReceiver(opts: { script?: number[]; fallback?: number; port?: number } = {}): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const waiters: (() => void)[] = [];
   const receiver = { script: [...(opts.script ?? [])], fallback: opts.fallback ?? 200 } as Receiver;
@@ -50,7 +50,7 @@ export async function startReceiver(opts: { script?: number[]; fallback?: number
       for (const w of waiters.splice(0)) w();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(receiver, {
     url: `https://127.0.0.1:${port}`,

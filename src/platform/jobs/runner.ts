@@ -1,4 +1,4 @@
-import { run, Runner, Task, TaskList } from 'graphile-worker';
+import { makeWorkerUtils, run, Runner, Task, TaskList, WorkerUtils } from 'graphile-worker';
 import type { Logger } from 'pino';
 import { jobLogger } from './logger';
 import { JobPayloads, TaskName } from './tasks';
@@ -16,6 +16,12 @@ export interface JobRunnerOptions {
   concurrency: number;
   /** Milliseconds between polls for jobs scheduled in the future (new jobs wake workers by NOTIFY at once). */
   pollIntervalMs: number;
+  /**
+   * A job locked longer than this is taken to belong to a dead process (killed, OOM, lost host) and is
+   * unlocked so another worker runs it. Handlers must therefore be bounded well below it and idempotent
+   * (a live but slow handler may see its job run a second time).
+   */
+  staleLockMs: number;
 }
 
 export interface JobRunner {
@@ -41,11 +47,48 @@ export async function startJobRunner(opts: JobRunnerOptions): Promise<JobRunner>
     logger: jobLogger(opts.logger),
     taskList,
   });
+  const sweeper = await startStaleLockSweeper(opts);
   let stopped: Promise<void> | undefined;
   return {
     stop() {
-      stopped ??= runner.stop();
+      stopped ??= (async () => {
+        await sweeper.stop();
+        await runner.stop();
+      })();
       return stopped;
+    },
+  };
+}
+
+/**
+ * graphile-worker leaves a crashed process's jobs locked for hours. Every instance sweeps (at start, then
+ * periodically) for jobs locked longer than `staleLockMs` and unlocks their workers through the library's own
+ * forceUnlockWorkers, so a gateway killed mid-job has its work picked up by whichever instance runs next.
+ */
+async function startStaleLockSweeper(opts: JobRunnerOptions): Promise<{ stop(): Promise<void> }> {
+  const utils: WorkerUtils = await makeWorkerUtils({ connectionString: opts.databaseUrl, logger: jobLogger(opts.logger), maxPoolSize: 1 });
+  const sweep = async () => {
+    const stale = await utils.withPgClient((client) =>
+      client.query<{ locked_by: string }>(
+        'SELECT DISTINCT locked_by FROM graphile_worker.jobs WHERE locked_by IS NOT NULL AND locked_at < now() - make_interval(secs => $1)',
+        [opts.staleLockMs / 1000],
+      ),
+    );
+    const workerIds = stale.rows.map((r) => r.locked_by);
+    if (workerIds.length === 0) return;
+    opts.logger.warn({ workerIds }, 'unlocking jobs of workers that stopped without finishing them');
+    await utils.forceUnlockWorkers(workerIds);
+  };
+  let running: Promise<void> = sweep().catch((err) => opts.logger.error({ err }, 'stale job lock sweep failed'));
+  const timer = setInterval(() => {
+    running = running.then(sweep).catch((err) => opts.logger.error({ err }, 'stale job lock sweep failed'));
+  }, Math.max(250, Math.min(opts.staleLockMs / 2, 60_000)));
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+      await utils.release();
     },
   };
 }

@@ -1,0 +1,84 @@
+import { Redis } from 'ioredis';
+import { credit } from '../../src/billing/ledger.service';
+import { systemClock } from '../../src/platform/clock';
+import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { createGatewayPubSub } from '../../src/platform/pubsub';
+import { testDatabaseUrl, truncateAll } from '../helpers/database';
+import { bearer, createTestTenant, rest } from '../helpers/gateway';
+import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
+import { collect, wsClient } from '../helpers/ws';
+
+// Two gateway processes on one database and one Redis, as behind a load balancer: a change made through one
+// reaches GraphQL subscribers connected to the other, and only the subscribers of the change's tenant.
+
+describe('subscriptions across two gateway instances (REDIS_URL)', () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let available = false;
+  let prisma: PrismaClient;
+  let one: GatewayProcess | undefined;
+  let two: GatewayProcess | undefined;
+
+  beforeAll(async () => {
+    const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    available = await probe.connect().then(() => probe.ping()).then(() => true, () => false);
+    probe.disconnect();
+    if (!available) {
+      process.stderr.write(`\n!!! Redis not reachable at ${redisUrl}: the two-instance subscription test did not run.\n\n`);
+      return;
+    }
+    const databaseUrl = await testDatabaseUrl();
+    await truncateAll(databaseUrl);
+    prisma = createPrismaClient({ url: databaseUrl, poolSize: 3 });
+    [one, two] = await Promise.all([startGatewayProcess(databaseUrl, { REDIS_URL: redisUrl }), startGatewayProcess(databaseUrl, { REDIS_URL: redisUrl })]);
+  }, 90_000);
+  afterAll(async () => {
+    await one?.stop();
+    await two?.stop();
+    await prisma?.$disconnect();
+  });
+
+  it('subscribed on one instance, the change made through the other arrives; another tenant sees nothing', async () => {
+    if (!available) return;
+    const deps = { db: prisma, pubSub: createGatewayPubSub(), clock: systemClock };
+    const a = await createTestTenant(prisma, { name: 'A' });
+    const b = await createTestTenant(prisma, { name: 'B' });
+    await credit(deps, { tenantId: a.tenantId, kind: 'adjustment', amountCents: 10_000n, description: 'test funding' });
+
+    const clientA = wsClient(one!.wsUrl, bearer(a.key));
+    const clientB = wsClient(one!.wsUrl, bearer(b.key));
+    try {
+      const balance = collect<{ data: { balanceChanged: { balance: { amountCents: string } } } }>(clientA, 'subscription { balanceChanged { balance { amountCents } } }', 1, 15_000);
+      const events = collect<{ data: { eventRecorded: { id: string; type: string; sequence: number; resourceId: string } } }>(
+        clientA,
+        'subscription { eventRecorded(types: ["number_order.completed", "number_order.failed"]) { id type sequence resourceType resourceId occurredAt } }',
+        1,
+        20_000,
+      );
+      const otherTenant = collect<unknown>(clientB, 'subscription { eventRecorded { id type } }', 1, 8_000);
+      const otherOutcome = otherTenant.done.then(() => 'received an event', (err: Error) => err.message);
+      await Promise.all([balance.ready, events.ready, otherTenant.ready]);
+      // The other process authenticates the socket and registers the subscriptions on Redis asynchronously.
+      await new Promise((r) => setTimeout(r, 1500));
+
+      // Through the other instance: a billed lookup (a debit), then a number order the carrier activates there.
+      const lookup = await rest(two!.url, 'GET', '/v1/numbers/lookup?phone_number=%2B15125550100&type=carrier', { key: a.key });
+      expect(lookup.status).toBe(200);
+      const [changed] = await balance.done;
+      expect(Number(changed.data.balanceChanged.balance.amountCents)).toBe(10_000 - lookup.body.cost_cents);
+
+      const search = await rest(two!.url, 'GET', '/v1/numbers/available?country_code=US&number_type=local&limit=1', { key: a.key });
+      const order = await rest(two!.url, 'POST', '/v1/numbers/order', { key: a.key, body: { phone_numbers: [search.body.data[0].phone_number], country_code: 'US', number_type: 'local' } });
+      expect(order.status).toBe(201);
+      const [event] = await events.done;
+      expect(event.data.eventRecorded).toMatchObject({ type: expect.stringMatching(/^number_order\.(completed|failed)$/), sequence: expect.any(Number), resourceId: order.body[0].id });
+      // The same id as the outbox row (and as the webhook body would carry).
+      const row = await prisma.event.findUniqueOrThrow({ where: { id: event.data.eventRecorded.id } });
+      expect(row.tenantId).toBe(a.tenantId);
+
+      expect(await otherOutcome).toBe('timed out with 0/1 events');
+    } finally {
+      await clientA.dispose();
+      await clientB.dispose();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { AddressInfo, createServer } from 'node:net';
+import { recordEvent } from '../../src/events/events.service';
+import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { inTransaction } from '../../src/platform/db/transaction';
+import { verifySignature } from '../../src/webhooks/signature';
+import { testDatabaseUrl, truncateAll } from '../helpers/database';
+import { createTestTenant, rest } from '../helpers/gateway';
+import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
+import { startReceiver } from '../helpers/webhook-receiver';
+
+// The queue is in Postgres: a gateway killed (SIGKILL, no shutdown hook) after an event committed but before
+// it was delivered delivers it once it runs again.
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('a gateway killed between commit and delivery', () => {
+  let prisma: PrismaClient;
+  let databaseUrl: string;
+  const processes: GatewayProcess[] = [];
+
+  beforeAll(async () => {
+    databaseUrl = await testDatabaseUrl();
+    await truncateAll(databaseUrl);
+    prisma = createPrismaClient({ url: databaseUrl, poolSize: 3 });
+  });
+  afterAll(async () => {
+    for (const p of processes) await p.kill();
+    await prisma.$disconnect();
+  });
+
+  it('still delivers the event after a restart', async () => {
+    // The receiver is down at first, so the first gateway cannot deliver before it dies.
+    const port = await freePort();
+    const first = await startGatewayProcess(databaseUrl);
+    processes.push(first);
+    const tenant = await createTestTenant(prisma);
+    const sub = await rest(first.url, 'POST', '/v1/webhooks', { key: tenant.key, body: { url: `https://127.0.0.1:${port}/hook`, event_types: ['*'] } });
+    expect(sub.status).toBe(201);
+
+    const resourceId = randomUUID();
+    const event = await inTransaction(prisma, (tx) =>
+      recordEvent(tx, { tenantId: tenant.tenantId, type: 'phone_number.released', resourceType: 'phone_number', resourceId, data: { id: resourceId }, occurredAt: new Date() }),
+    );
+    await first.kill();
+    expect(first.child.signalCode).toBe('SIGKILL');
+    const delivery = await prisma.webhookDelivery.findFirst({ where: { eventId: event.id } });
+    expect(delivery?.status ?? 'not fanned out yet').not.toBe('succeeded');
+
+    const receiver = await startReceiver({ port });
+    try {
+      // Killed mid-job, the first gateway's jobs stay locked; the restarted one reclaims them after this long.
+      const second = await startGatewayProcess(databaseUrl, { JOB_STALE_LOCK_MS: '2000' });
+      processes.push(second);
+      const [req] = await receiver.waitFor(1, 20_000);
+      expect(req.body).toMatchObject({ id: event.id, type: 'phone_number.released', resource_id: resourceId, sequence: 1 });
+      expect(verifySignature(req.rawBody, req.headers['voepy-signature'] as string, sub.body.signing_secret)).toBe(true);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(receiver.requests).toHaveLength(1);
+      await second.stop();
+      expect(second.child.exitCode).toBe(0);
+    } finally {
+      await receiver.close();
+    }
+  }, 90_000);
+});

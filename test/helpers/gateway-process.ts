@@ -1,0 +1,70 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_CA_FILE } from './webhook-receiver';
+
+// The built gateway (`npm test` builds dist/ first) as a separate OS process, as production runs it: for tests
+// of several instances on one database and Redis, and of a process killed with SIGKILL.
+const MAIN = join(__dirname, '../../dist/src/main.js');
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  url: string;
+  wsUrl: string;
+  output(): string;
+  /** SIGKILL: no shutdown hook runs, like a crash or an OOM kill. */
+  kill(): Promise<void>;
+  /** SIGTERM: the graceful shutdown. */
+  stop(): Promise<void>;
+}
+
+export async function startGatewayProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'voepy-gw-'));
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      BILLING_SCHEDULER: 'off',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_CA_FILE: TEST_CA_FILE,
+      WEBHOOK_RETRY_BASE_MS: '100',
+      WEBHOOK_RETRY_MAX_DELAY_MS: '400',
+      JOB_POLL_INTERVAL_MS: '100',
+      DATABASE_POOL_SIZE: '5',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start banner in 60s:\n${output}`)), 60_000);
+    const check = () => {
+      const base = /REST \/v1\s+(http:\/\/\S+)\/v1/.exec(output)?.[1];
+      if (base) {
+        clearTimeout(timer);
+        resolve(base);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited before starting:\n${output}`));
+    });
+  });
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+    cleanup();
+  };
+  return { child, url, wsUrl: `${url.replace('http', 'ws')}/graphql`, output: () => output, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}
