@@ -10,6 +10,7 @@ import { createGatewayPubSub } from '../../src/platform/pubsub';
 import { FakeCarrier } from '../helpers/fake-carrier';
 import { createTestTenant, gql, rest, servicesOf, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
 import { rootFields } from '../helpers/graphql-samples';
+import { PDF, uploadDocument } from '../helpers/porting';
 
 // Walks the schema's mutations: each one, run successfully, leaves at least one audit row for the caller's
 // tenant, written by its own request (the request id ties them). A mutation added without a step below fails
@@ -97,6 +98,16 @@ describe('every mutation leaves an audit row', () => {
       },
     },
     { mutation: 'deleteWebhookSubscription', run: async () => ({ query: 'mutation($id: ID!) { deleteWebhookSubscription(id: $id) { id } }', variables: { id: state.webhook } }) },
+    {
+      mutation: 'createPortingOrder',
+      run: async () => {
+        const loa = (await uploadDocument(gw.url, t.key, { documentType: 'loa', file: PDF })).body.id;
+        const bill = (await uploadDocument(gw.url, t.key, { documentType: 'bill', file: PDF, filename: 'bill.pdf' })).body.id;
+        return { query: 'mutation($docs: [ID!]) { createPortingOrder(input: { phoneNumbers: ["+13125550199"], documents: $docs }) { id } }', variables: { docs: [loa, bill] } };
+      },
+      after: (d) => void (state.portingOrder = d.createPortingOrder.id),
+    },
+    { mutation: 'cancelPortingOrder', run: async () => ({ query: 'mutation($id: ID!) { cancelPortingOrder(id: $id) { id } }', variables: { id: state.portingOrder } }) },
     { mutation: 'lookupNumber', run: async () => ({ query: 'mutation { lookupNumber(phoneNumber: "+15125550100", type: "carrier") { costCents } }' }) },
     {
       mutation: 'createSetupIntent',
