@@ -16,6 +16,8 @@ export interface RestRoute {
   document: string;
   /** The JSON body is validated against this GraphQL input type (snake_case fields) and passed as `$input`. */
   bodyInput?: string;
+  /** With bodyInput: a request without a body is allowed and passes `$input: null` (every field has a default). */
+  bodyOptional?: boolean;
   /** Other variables, from path and query parameters. */
   variables?: (req: Request) => Record<string, unknown>;
   /** GraphQL data → the spec's JSON shape. */

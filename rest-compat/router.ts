@@ -61,7 +61,7 @@ export function restRouter(deps: RestDeps): Router {
         authorize(res.locals.auth as AuthResult | undefined, compiled.scopes);
         const variables = {
           ...route.variables?.(req),
-          ...(compiled.bodyType ? { input: bodyToInput(req.body, compiled.bodyType) } : {}),
+          ...(compiled.bodyType ? { input: route.bodyOptional && req.body === undefined ? null : bodyToInput(req.body, compiled.bodyType) } : {}),
         };
         const run = (db: Db, idempotencyKey?: string) => runOperation(deps, compiled, variables, req, res, db, idempotencyKey);
         const auth = res.locals.auth as AuthResult | undefined;

@@ -29,6 +29,7 @@ import { NumberCarrier } from './numbers/carrier-port';
 import { startNumberActivation } from './numbers/numbers.service';
 import { CallCarrier } from './calls/carrier-port';
 import { startCallProgress } from './calls/calls.progress';
+import { startMediaProgress } from './calls/calls.media-progress';
 import { startCallRecovery } from './calls/calls.jobs';
 import { handleStripeEvent, verifyStripeEvent } from './billing/stripe-webhook.service';
 import { sendRestError } from '../rest-compat/errors';
@@ -41,6 +42,7 @@ import { webhookTaskHandlers } from './webhooks/delivery.jobs';
 import { envelopeOf } from './webhooks/payload';
 import { createSender } from './webhooks/sender';
 import { CONTENT_PATH, downloadPortingDocument, UPLOAD_PATH, uploadPortingDocument } from '../rest-compat/porting-documents-http';
+import { downloadRecording, RECORDING_DOWNLOAD_PATH } from '../rest-compat/recordings-http';
 
 export interface GatewayDeps {
   config: Config;
@@ -89,6 +91,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   // The carrier's call progress drives the call state machine; calls whose leg is gone are settled at start
   // (a restart mid-call) and periodically.
   const stopCallProgress = startCallProgress(services, (err, event) => logger.error({ err, event: event.id }, 'call event failed to apply'));
+  const stopMediaProgress = startMediaProgress(services, (err, event) => logger.error({ err, event: event.id }, 'call media event failed to apply'));
   const callRecovery = deps.callCarrier ? startCallRecovery(services, logger, { intervalMs: config.callRecoveryIntervalMs }) : undefined;
   void callRecovery?.runNow();
   // The carrier's activation outcomes move numbers out of pending (and charge or refund them).
@@ -154,6 +157,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   v1.post(UPLOAD_PATH, auth, rateLimiter.middleware, uploadPortingDocument(services, config.portingDocumentMaxBytes));
   v1.get(CONTENT_PATH, auth, rateLimiter.middleware, downloadPortingDocument(services));
   v1.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
+  v1.get(RECORDING_DOWNLOAD_PATH, downloadRecording(services));
   v1.use(restRouter({ schema, prisma, services, routes: ROUTES, idempotencyTtlHours: config.idempotencyTtlHours }));
   v1.use((req, res) => sendRestError(res, new ApiError('not_found', `No route for ${req.method} /v1${req.path}`)));
   const v1Errors: ErrorRequestHandler = (err, _req, res, _next) => sendRestError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
@@ -190,6 +194,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       stopAutoRecharge();
       stopNumberActivation();
       stopCallProgress();
+      stopMediaProgress();
       await callRecovery?.stop();
       await apollo.stop();
       // Running deliveries finish (each is bounded by WEBHOOK_TIMEOUT_MS); queued ones wait for the next start.

@@ -5,20 +5,45 @@ import { queryInstant, queryInt, queryString, restList, RestRoute, toSnake } fro
 // action of the calls domain's CALL_ACTIONS table, each running its mutation.
 const CALL_FIELDS = `id direction from to status connectionId phoneNumberId destinationCountry timeoutSecs answeringMachineDetection record amdResult
   hangupCause hangupSource queuedAt initiatedAt ringingAt answeredAt endedAt billableSeconds includedSeconds chargeCents`;
-const CALL_DETAIL = `${CALL_FIELDS}
+const CALL_DETAIL = `${CALL_FIELDS} bridgedCallId bridgedAt
+  recordings { id status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl createdAt }
+  media { id kind name status params result feeCents startedAt stoppedAt stopReason }
   charge { ledgerEntryId amountCents balanceAfterCents description createdAt }
   events { fromStatus toStatus eventId eventType sequence occurredAt }`;
 
+const RECORDING_FIELDS = 'id callId status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl createdAt';
+const MEDIA_FIELDS = 'id kind name status params result feeCents startedAt stoppedAt stopReason';
+const CALL_CONTROL_FIELDS = `${CALL_FIELDS} bridgedCallId bridgedAt recordings { ${RECORDING_FIELDS} } media { ${MEDIA_FIELDS} }`;
+
+interface ActionMutation {
+  mutation: string;
+  /** The GraphQL input type of the action's JSON body; none for actions without parameters. */
+  input?: string;
+  /** The body may be left out (every field has a default). */
+  optional?: boolean;
+}
+
 /** Each action's mutation; an action missing here fails the test that compares this table with CALL_ACTIONS. */
-export const ACTION_MUTATIONS: Record<keyof typeof CALL_ACTIONS, string> = {
-  hangup: 'hangupCall',
+export const ACTION_MUTATIONS: Record<keyof typeof CALL_ACTIONS, ActionMutation> = {
+  hangup: { mutation: 'hangupCall' },
+  bridge: { mutation: 'bridgeCall', input: 'BridgeCallInput' },
+  record_start: { mutation: 'startCallRecording', input: 'StartCallRecordingInput', optional: true },
+  record_stop: { mutation: 'stopCallRecording' },
+  streaming_start: { mutation: 'startCallStreaming', input: 'StartCallStreamingInput' },
+  streaming_stop: { mutation: 'stopCallStreaming', input: 'StopCallStreamingInput', optional: true },
+  transcription_start: { mutation: 'startCallTranscription', input: 'StartCallTranscriptionInput', optional: true },
+  transcription_stop: { mutation: 'stopCallTranscription' },
+  gather: { mutation: 'gatherCallDigits', input: 'GatherCallInput', optional: true },
 };
 
-const actionRoutes: RestRoute[] = Object.entries(ACTION_MUTATIONS).map(([action, mutation]) => ({
+const actionRoutes: RestRoute[] = Object.entries(ACTION_MUTATIONS).map(([action, { mutation, input, optional }]) => ({
   method: 'POST',
   path: `/calls/:id/actions/${action}`,
   summary: `Call control: ${action}`,
-  document: `mutation CallAction($id: ID!) { ${mutation}(id: $id) { ${CALL_FIELDS} } }`,
+  document: input
+    ? `mutation CallAction($id: ID!, $input: ${input}${optional ? '' : '!'}) { ${mutation}(id: $id, input: $input) { ${action === 'hangup' ? CALL_FIELDS : CALL_CONTROL_FIELDS} } }`
+    : `mutation CallAction($id: ID!) { ${mutation}(id: $id) { ${action === 'hangup' ? CALL_FIELDS : CALL_CONTROL_FIELDS} } }`,
+  ...(input ? { bodyInput: input, bodyOptional: optional } : {}),
   variables: (req) => ({ id: req.params.id }),
   shape: (data) => toSnake(data[mutation]),
 }));

@@ -9,6 +9,8 @@ import { emergencyAddressRoutes } from './emergency-addresses';
 import { portingRoutes } from './porting';
 import { refundRoutes } from './refunds';
 import { webhookRoutes } from './webhooks';
+import { recordingRoutes } from './recordings';
 
 /** Every /v1 route; the OpenAPI test checks this table and rest-compat/openapi.yaml name the same routes. */
-export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...portingRoutes, ...numberRoutes, ...emergencyAddressRoutes, ...webhookRoutes, ...callRoutes];
+
+export const ROUTES: RestRoute[] = [...billingRoutes, ...fundingRoutes, ...invoiceRoutes, ...refundRoutes, ...apiKeyRoutes, ...portingRoutes, ...numberRoutes, ...emergencyAddressRoutes, ...webhookRoutes, ...callRoutes, ...recordingRoutes];

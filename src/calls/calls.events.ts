@@ -42,6 +42,8 @@ export interface CallView {
   chargeCents: bigint | null;
   chargeLedgerEntryId: string | null;
   createdAt: Date;
+  bridgedCallId: string | null;
+  bridgedAt: Date | null;
 }
 
 export const CALL_SELECT = {
@@ -49,6 +51,7 @@ export const CALL_SELECT = {
   carrierCostPerMinuteMillicents: true, status: true, timeoutSecs: true, answeringMachineDetection: true, record: true, amdResult: true, upstreamCallId: true,
   hangupCause: true, hangupSource: true, queuedAt: true, initiatedAt: true, ringingAt: true, answeredAt: true, endedAt: true, billableSeconds: true,
   includedSeconds: true, markupBps: true, holdId: true, chargeCents: true, chargeLedgerEntryId: true, createdAt: true,
+  bridgedCallId: true, bridgedAt: true,
 } as const;
 
 /** The event type announcing that a call reached `status`. */

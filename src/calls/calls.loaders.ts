@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { actorFromContext, GatewayContext } from '../graphql/context';
 import { Db } from '../platform/db/client';
 import { CallChargeView, chargesByIds, CallTransitionView, transitionsOf } from './calls.queries';
+import { RECORDING_SELECT, RecordingView } from '../recordings/recordings.service';
 
 // Per context (one per HTTP request, one per subscription event), so caches never outlive their operation. A
 // list of calls resolves each field with one batched, tenant-scoped query, whatever the list's length.
@@ -10,6 +11,16 @@ interface CallLoaders {
   phoneNumber: DataLoader<string, PhoneNumberRow | null>;
   charge: DataLoader<string, CallChargeView | null>;
   transitions: DataLoader<string, CallTransitionView[]>;
+  recordings: DataLoader<string, RecordingView[]>;
+  media: DataLoader<string, MediaSessionRow[]>;
+}
+
+export type MediaSessionRow = Awaited<ReturnType<Db['callMediaSession']['findFirstOrThrow']>>;
+
+function groupBy<T>(ids: readonly string[], rows: T[], key: (row: T) => string): T[][] {
+  const by = new Map<string, T[]>();
+  for (const row of rows) by.set(key(row), [...(by.get(key(row)) ?? []), row]);
+  return ids.map((id) => by.get(id) ?? []);
 }
 
 /** The whole row: the GraphQL PhoneNumber type reads its fields from it. */
@@ -36,6 +47,14 @@ export function callLoaders(ctx: GatewayContext): CallLoaders {
         const byCall = new Map<string, CallTransitionView[]>();
         for (const t of await transitionsOf(ctx.db, callIds)) byCall.set(t.callId, [...(byCall.get(t.callId) ?? []), t]);
         return callIds.map((id) => byCall.get(id) ?? []);
+      }),
+      recordings: new DataLoader(async (callIds) => {
+        const rows = await ctx.db.recording.findMany({ where: { tenantId, callId: { in: [...callIds] } }, orderBy: [{ startedAt: 'asc' }, { id: 'asc' }], select: RECORDING_SELECT });
+        return groupBy(callIds, rows, (r) => r.callId);
+      }),
+      media: new DataLoader(async (callIds) => {
+        const rows = await ctx.db.callMediaSession.findMany({ where: { tenantId, callId: { in: [...callIds] } }, orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] });
+        return groupBy(callIds, rows, (r) => r.callId);
       }),
     };
     perContext.set(ctx, loaders);

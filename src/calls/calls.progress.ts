@@ -10,6 +10,7 @@ import { ServiceDeps, withDb } from '../platform/service-deps';
 import { CallLegEvent } from './carrier-port';
 import { CALL_SELECT, CallView, isTerminal, recordCallEvent } from './calls.events';
 import { debit } from '../billing/ledger.service';
+import { stopCallMedia } from './calls.media-end';
 import { billableSeconds, FEATURE_FEES_CENTS, rateCall } from './rating';
 
 // The call state machine. A call only moves forward (queued → initiated → ringing → answered) and ends once
@@ -62,6 +63,8 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
       { force: true },
     );
   }
+  // What the call was running stops first, so its events come before the call's hangup in the call's sequence.
+  if (isTerminal(to)) await stopCallMedia(tx, moved, moved.endedAt ?? at);
   const event = await recordCallEvent(tx, moved, at);
   await tx.callTransition.create({
     data: { callId: call.id, fromStatus: call.status, toStatus: to, eventId: event.id, occurredAt: at, detail: ending ? { hangup_cause: ending.hangupCause, hangup_source: ending.hangupSource } : undefined },

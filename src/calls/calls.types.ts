@@ -143,6 +143,12 @@ export class Call {
 
   @Field(() => CentsScalar, { nullable: true, description: 'What the call was charged; 0 for unanswered calls; null while in flight.' })
   chargeCents!: bigint | null;
+
+  @Field(() => ID, { nullable: true, description: 'The call it was last bridged with (bridge action).' })
+  bridgedCallId!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  bridgedAt!: Date | null;
 }
 
 export const CallConnection = Connection('Call', Call);

@@ -9,6 +9,9 @@ export function callCarrierFrom(carrier: CarrierCalls): CallCarrier {
     hangup: (upstreamCallId) => upstream('hang up the call', () => carrier.hangupCall(upstreamCallId)),
     leg: (upstreamCallId) => upstream('report on the call', () => carrier.callStatus(upstreamCallId)),
     onCallEvent: (listener) => carrier.onCallEvent((event) => listener(event)),
+    control: (upstreamCallId, command) => upstream('run the call command', () => carrier.controlCall(upstreamCallId, command)),
+    recordingContent: (ref) => upstream('hand over the recording', () => carrier.recordingContent(ref)),
+    onMediaEvent: (listener) => carrier.onMediaEvent((event) => listener(event)),
   };
 }
 
@@ -16,7 +19,10 @@ async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    // Whatever the carrier says went wrong, for the caller it is the carrier's failure: 502, retriable.
+    // The leg's state as the carrier sees it (ahead of the gateway's by an event still on its way).
+    if (isCarrierError(err, 'call_leg_ended')) throw new ApiError('call_already_ended', 'The call already ended');
+    if (isCarrierError(err, 'call_leg_not_answered')) throw new ApiError('call_not_in_required_state', 'The call is not answered yet');
+    // Whatever else the carrier says went wrong, for the caller it is the carrier's failure: 502, retriable.
     if (isCarrierError(err)) throw new ApiError('upstream_error', `The carrier could not ${what} (${err.message}); retry with backoff`);
     throw err;
   }

@@ -37,4 +37,27 @@ export interface CallCarrier {
   /** The carrier's view of a leg; null when the carrier has no such leg any more (lost with a restart). */
   leg(upstreamCallId: string): Promise<CallLeg | null>;
   onCallEvent(listener: (event: CallLegEvent) => void | Promise<void>): () => void;
+  /**
+   * A command on an answered leg (idempotent per ref). Throws ApiError call_already_ended when the leg hung up,
+   * call_not_in_required_state before its answer, upstream_error when the carrier fails.
+   */
+  control(upstreamCallId: string, command: CallCommand): Promise<void>;
+  /** A processed recording's audio; null while the carrier is still recording or processing it. */
+  recordingContent(ref: string): Promise<{ contentType: string; content: Buffer } | null>;
+  onMediaEvent(listener: (event: CallMediaEvent) => void | Promise<void>): () => void;
 }
+
+/** `ref` is the gateway's id of what the command starts or stops (a recording, a media session). */
+export type CallCommand =
+  | { type: 'record_start'; ref: string; channels: 'single' | 'dual' }
+  | { type: 'record_stop'; ref: string }
+  | { type: 'stream_start'; ref: string; url: string; track: 'inbound' | 'outbound' | 'both' }
+  | { type: 'stream_stop'; ref: string }
+  | { type: 'transcription_start'; ref: string; language: string }
+  | { type: 'transcription_stop'; ref: string }
+  | { type: 'gather'; ref: string; maxDigits: number; timeoutSecs: number; terminatingDigit?: string | null }
+  | { type: 'bridge'; otherUpstreamCallId: string };
+
+export type CallMediaEvent =
+  | { id: string; type: 'recording.available'; upstreamCallId: string; callRef: string; ref: string; startedAt: Date; endedAt: Date; at: Date }
+  | { id: string; type: 'gather.ended'; upstreamCallId: string; callRef: string; ref: string; digits: string; reason: string; at: Date };

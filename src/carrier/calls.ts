@@ -66,7 +66,19 @@ interface Leg {
   lastAt: number;
 }
 
+/** What the media side (recordings, streams, gathers) needs to know of a leg. */
+export interface LiveLeg {
+  upstreamCallId: string;
+  callRef: string;
+  answered: boolean;
+  ended: boolean;
+  /** The leg's simulated "now" (or its end, once ended). */
+  now: Date;
+}
+
 export class CallLegs {
+  /** Told when a leg ends (hung up by either side), at its simulated end time. */
+  onLegEnded: ((upstreamCallId: string, at: Date) => void) | null = null;
   private readonly legs = new Map<string, Leg>();
   private readonly byRef = new Map<string, Leg>();
   private readonly scripts = new Map<string, CallScript[]>();
@@ -106,11 +118,7 @@ export class CallLegs {
     if (!leg) throw new CarrierError('order_not_found', `no call leg ${upstreamCallId}`);
     if (leg.hangupEvent) return leg.hangupEvent;
     for (const t of leg.timers) this.timers.cancel(t);
-    // Simulated "now": real time elapsed, stretched back by the scale, but never before what was already
-    // reported nor after the next step that has not happened yet.
-    const nextDue = leg.dialedAt + (leg.steps[leg.next]?.offsetMs ?? Number.POSITIVE_INFINITY);
-    const elapsed = this.settings.timeScale > 0 ? (Date.now() - leg.dialedReal) / this.settings.timeScale : 0;
-    const at = Math.max(leg.lastAt, Math.min(leg.dialedAt + elapsed, nextDue));
+    const at = this.nowOf(leg);
     const answered = leg.answeredAt !== null;
     return this.emit(leg, {
       type: 'call.hangup',
@@ -119,6 +127,23 @@ export class CallLegs {
       hangupCause: answered ? 'normal_clearing' : 'originator_cancel',
       hangupSource: 'caller',
     });
+  }
+
+  /** The leg as the media side sees it; null for a leg the carrier never had. */
+  live(upstreamCallId: string): LiveLeg | null {
+    const leg = this.legs.get(upstreamCallId);
+    if (!leg) return null;
+    return { upstreamCallId: leg.id, callRef: leg.callRef, answered: leg.answeredAt !== null, ended: leg.hangupEvent !== null, now: new Date(leg.endedAt ?? this.nowOf(leg)) };
+  }
+
+  /**
+   * Simulated "now" on a leg: real time elapsed, stretched back by the scale, but never before what was already
+   * reported nor after the next step that has not happened yet.
+   */
+  private nowOf(leg: Leg): number {
+    const nextDue = leg.dialedAt + (leg.steps[leg.next]?.offsetMs ?? Number.POSITIVE_INFINITY);
+    const elapsed = this.settings.timeScale > 0 ? (Date.now() - leg.dialedReal) / this.settings.timeScale : 0;
+    return Math.max(leg.lastAt, Math.min(leg.dialedAt + elapsed, nextDue));
   }
 
   status(upstreamCallId: string): CallLegStatus | null {
@@ -205,6 +230,7 @@ export class CallLegs {
       for (const t of leg.timers) this.timers.cancel(t);
     }
     this.outbox.publish(event);
+    if (step.type === 'call.hangup') this.onLegEnded?.(leg.id, event.at);
     return event;
   }
 }

@@ -3,6 +3,8 @@ import {
   CallEvent,
   CallEventListener,
   CallLegStatus,
+  CallMediaCommand,
+  CallMediaEventListener,
   DialAccepted,
   DialRequest,
   CallerNameLookupResult,
@@ -16,6 +18,7 @@ import {
   NumberEventListener,
   NumberOrderAccepted,
   PortabilityResult,
+  RecordingContent,
 } from './types';
 
 /**
@@ -68,6 +71,12 @@ export interface CarrierCalls {
   callStatus(upstreamCallId: string): Promise<CallLegStatus | null>;
   /** Events that arrived while nobody listened are replayed to the new listener. Returns the detach function. */
   onCallEvent(listener: CallEventListener): () => void;
+  /** Recordings, streams, transcription, gathers, bridging on an answered leg (see media.ts); idempotent per ref. */
+  controlCall(upstreamCallId: string, command: CallMediaCommand): Promise<void>;
+  /** A processed recording's audio; null while it is still recording or processing. */
+  recordingContent(ref: string): Promise<RecordingContent | null>;
+  /** recording.available and gather.ended; buffered for a listener that isn't attached yet. */
+  onMediaEvent(listener: CallMediaEventListener): () => void;
 }
 
 /** Everything the gateway needs from the carrier. */

@@ -7,6 +7,8 @@
  *   order_invalid          → 400 order_invalid (empty or duplicate list, orderRef reused for other numbers)
  *   order_not_found        → a gateway bug: it polled an id the carrier never issued
  *   porting_not_supported  → 422 porting_not_supported
+ *   call_leg_ended         → 409 call_already_ended (a command on a leg that hung up)
+ *   call_leg_not_answered  → 409 call_not_in_required_state (a media command before the answer)
  *   upstream_error         → 502 upstream_error (retriable: back off and retry, with the same orderRef for orders)
  */
 export type CarrierErrorCode =
@@ -16,6 +18,8 @@ export type CarrierErrorCode =
   | 'order_invalid'
   | 'order_not_found'
   | 'porting_not_supported'
+  | 'call_leg_ended'
+  | 'call_leg_not_answered'
   | 'upstream_error';
 
 export interface CarrierErrorOptions {

@@ -15,7 +15,9 @@ export type CarrierOperation =
   | 'csrLookup'
   | 'dial'
   | 'hangupCall'
-  | 'callStatus';
+  | 'callStatus'
+  | 'controlCall'
+  | 'recordingContent';
 
 /** Groups of operations, matching the interface parts (CarrierNumbers, CarrierLookup, CarrierPorting, CarrierCalls). */
 export type CarrierArea = 'numbers' | 'lookup' | 'porting' | 'calls';
@@ -35,6 +37,8 @@ const AREA_OF: Readonly<Record<CarrierOperation, CarrierArea>> = {
   dial: 'calls',
   hangupCall: 'calls',
   callStatus: 'calls',
+  controlCall: 'calls',
+  recordingContent: 'calls',
 };
 
 /**

@@ -4,6 +4,7 @@ import { CarrierError, invalidNumber } from './errors';
 import { parseE164 } from './e164';
 import { EventOutbox } from './events';
 import { CallLegs } from './calls';
+import { CallMedia } from './media';
 import { CarrierOperation, Faults, FaultTarget } from './faults';
 import { generateInventory, InventoryCatalogue } from './inventory';
 import { NumberLifecycle } from './lifecycle';
@@ -15,6 +16,9 @@ import {
   CallEvent,
   CallEventListener,
   CallLegStatus,
+  CallMediaCommand,
+  CallMediaEvent,
+  CallMediaEventListener,
   CallScript,
   DialAccepted,
   DialRequest,
@@ -29,6 +33,7 @@ import {
   NumberEventListener,
   NumberOrderAccepted,
   PortabilityResult,
+  RecordingContent,
 } from './types';
 
 export interface CarrierSimulatorOptions {
@@ -47,7 +52,7 @@ export interface CarrierSimulatorOptions {
   /** Events kept for a listener that isn't attached; the oldest go first beyond this. Default 10 000. */
   maxBufferedEvents?: number;
   /** Where a listener's exception (or rejection) goes; the event is not redelivered. Default: ignored. */
-  onListenerError?: (error: unknown, event: NumberEvent | CallEvent) => void;
+  onListenerError?: (error: unknown, event: NumberEvent | CallEvent | CallMediaEvent) => void;
 }
 
 /** Test and demo levers: what a real carrier's network or operations staff would make happen. */
@@ -77,6 +82,8 @@ export interface CarrierSimulatorControls {
   scriptNextCall(to: string, script: CallScript): void;
   /** Call legs that have not hung up yet. */
   activeCalls(): number;
+  /** The leg this one is bridged with, or null. */
+  bridgedWith(upstreamCallId: string): string | null;
 }
 
 export interface CarrierSimulator extends Carrier {
@@ -98,6 +105,8 @@ class Simulator implements CarrierSimulator {
   private readonly lifecycle: NumberLifecycle;
   private readonly callOutbox: EventOutbox<CallEvent>;
   private readonly calls: CallLegs;
+  private readonly mediaOutbox: EventOutbox<CallMediaEvent>;
+  private readonly media: CallMedia;
   private closed = false;
 
   constructor(opts: CarrierSimulatorOptions) {
@@ -118,6 +127,8 @@ class Simulator implements CarrierSimulator {
     });
     this.callOutbox = new EventOutbox<CallEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
     this.calls = new CallLegs(this.timers, this.callOutbox, { seed: this.seed, timeScale, clock: opts.clock ?? systemClock });
+    this.mediaOutbox = new EventOutbox<CallMediaEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
+    this.media = new CallMedia(this.calls, this.timers, this.mediaOutbox, { seed: this.seed, timeScale });
     this.controls = this.buildControls();
   }
 
@@ -202,12 +213,26 @@ class Simulator implements CarrierSimulator {
     return this.callOutbox.subscribe(listener);
   }
 
+  controlCall(upstreamCallId: string, command: CallMediaCommand): Promise<void> {
+    return this.remote('controlCall', () => this.media.control(upstreamCallId, command));
+  }
+
+  recordingContent(ref: string): Promise<RecordingContent | null> {
+    return this.remote('recordingContent', () => this.media.recordingContent(ref));
+  }
+
+  onMediaEvent(listener: CallMediaEventListener): () => void {
+    if (this.closed) return () => {};
+    return this.mediaOutbox.subscribe(listener);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.timers.cancelAll(closedError());
     this.outbox.detachAll();
     this.callOutbox.detachAll();
+    this.mediaOutbox.detachAll();
   }
 
   /**
@@ -242,6 +267,7 @@ class Simulator implements CarrierSimulator {
       pendingTimers: () => this.timers.size,
       scriptNextCall: (to, script) => this.calls.script(to, script),
       activeCalls: () => this.calls.activeCount(),
+      bridgedWith: (upstreamCallId) => this.media.bridgedWith(upstreamCallId),
     };
   }
 }

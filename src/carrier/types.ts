@@ -199,3 +199,49 @@ export interface CallScript {
   /** Who answers, for a call placed with answering-machine detection. */
   amdResult?: AmdResult;
 }
+
+/** A command on an answered leg. `ref` is the gateway's own id for what it starts (a recording, a stream …). */
+export type CallMediaCommand =
+  | { type: 'record_start'; ref: string; channels: 'single' | 'dual' }
+  | { type: 'record_stop'; ref: string }
+  | { type: 'stream_start'; ref: string; url: string; track: 'inbound' | 'outbound' | 'both' }
+  | { type: 'stream_stop'; ref: string }
+  | { type: 'transcription_start'; ref: string; language: string }
+  | { type: 'transcription_stop'; ref: string }
+  | { type: 'gather'; ref: string; maxDigits: number; timeoutSecs: number; terminatingDigit?: string | null }
+  | { type: 'bridge'; otherUpstreamCallId: string };
+
+export type GatherEndReason = 'max_digits' | 'terminating_digit' | 'timeout' | 'call_hangup';
+
+interface CallMediaEventBase {
+  /** Unique per (ref, type): a listener can dedupe on it. */
+  id: string;
+  upstreamCallId: string;
+  callRef: string;
+  ref: string;
+  at: Date;
+}
+
+/** A recording was processed: its audio can be fetched with `recordingContent(ref)`. */
+export interface RecordingAvailableEvent extends CallMediaEventBase {
+  type: 'recording.available';
+  startedAt: Date;
+  endedAt: Date;
+}
+
+export interface GatherEndedEvent extends CallMediaEventBase {
+  type: 'gather.ended';
+  digits: string;
+  reason: GatherEndReason;
+}
+
+export type CallMediaEvent = RecordingAvailableEvent | GatherEndedEvent;
+
+export type CallMediaEventListener = (event: CallMediaEvent) => void | Promise<void>;
+
+export interface RecordingContent {
+  contentType: string;
+  content: Buffer;
+  startedAt: Date;
+  endedAt: Date;
+}

@@ -20,6 +20,18 @@ export const EVENT_TYPES = [
   'porting_order.partially_ported',
   'porting_order.ported',
   'porting_order.cancelled',
+  // call control
+  'call.bridged',
+  'call.recording.started',
+  'call.recording.stopped',
+  'call.recording.saved',
+  'call.recording.deleted',
+  'call.streaming.started',
+  'call.streaming.stopped',
+  'call.transcription.started',
+  'call.transcription.stopped',
+  'call.gather.started',
+  'call.gather.ended',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

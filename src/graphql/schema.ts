@@ -10,6 +10,8 @@ import { NumbersResolver, PhoneNumberFieldsResolver } from '../numbers/numbers.r
 import { EmergencyAddressResolver } from '../numbers/emergency.resolver';
 import { CallFieldsResolver, CallsResolver } from '../calls/calls.resolver';
 import { PortingOrderFieldsResolver, PortingResolver } from '../porting/porting.resolver';
+import { CallControlFieldsResolver, CallControlResolver } from '../calls/calls.control.resolver';
+import { RecordingsResolver } from '../recordings/recordings.resolver';
 import { ApiKeyResolver } from '../tenants/api-key.resolver';
 import { AuditResolver } from '../audit/audit.resolver';
 import { WebhooksResolver, WebhookSubscriptionFieldsResolver } from '../webhooks/webhooks.resolver';
@@ -19,7 +21,7 @@ import { PubSub } from '../platform/pubsub';
 import { GatewayContext } from './context';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver, EmergencyAddressResolver, WebhooksResolver, WebhookSubscriptionFieldsResolver, AuditResolver, CallsResolver, CallFieldsResolver, PortingResolver, PortingOrderFieldsResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver, EmergencyAddressResolver, WebhooksResolver, WebhookSubscriptionFieldsResolver, AuditResolver, CallsResolver, CallFieldsResolver, PortingResolver, PortingOrderFieldsResolver, CallControlResolver, CallControlFieldsResolver, RecordingsResolver];
 
 /** `@Authorized('billing:read')` is the door check; services check the same scope again. */
 const authChecker: AuthChecker<GatewayContext> = ({ context }, scopes) => {

@@ -2,12 +2,13 @@ import { EVENT_TYPES } from '../../src/events/event-types';
 import { openApiDocument, openApiPath } from '../../rest-compat/openapi';
 import { ROUTES } from '../../rest-compat/routes';
 import { PORTING_DOCUMENT_HTTP_ROUTES } from '../../rest-compat/porting-documents-http';
+import { RECORDING_HTTP_ROUTES } from '../../rest-compat/recordings-http';
 import { compileRoutes } from '../../rest-compat/router';
 import { buildGatewaySchema } from '../../src/graphql/schema';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
 
 // Routes served outside the route table (no GraphQL operation behind them).
-const EXTRA_ROUTES = ['get /openapi.json', ...PORTING_DOCUMENT_HTTP_ROUTES];
+const EXTRA_ROUTES = ['get /openapi.json', ...PORTING_DOCUMENT_HTTP_ROUTES, ...RECORDING_HTTP_ROUTES];
 
 describe('the /v1 route table and rest-compat/openapi.yaml', () => {
   it('name exactly the same routes', () => {

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { recordAudit } from '../audit/audit.service';
+import { systemActor } from '../platform/auth/scopes';
+import { inTransaction } from '../platform/db/transaction';
+import { isUuid } from '../platform/ids';
+import { ServiceDeps } from '../platform/service-deps';
+import { CallMediaEvent } from './carrier-port';
+import { recordControlEvent, recordingEventData } from './calls.control-events';
+
+// What the carrier reports about media after the fact: a recording's audio is ready (fetched from the carrier and
+// stored with its row, then call.recording.saved), a gather ended with the digits pressed (call.gather.ended).
+// Idempotent: an event for something already settled, deleted or unknown changes nothing.
+
+export type MediaApplied = 'applied' | 'ignored';
+
+export async function applyMediaEvent(deps: ServiceDeps, event: CallMediaEvent): Promise<MediaApplied> {
+  if (!isUuid(event.ref)) return 'ignored';
+  return event.type === 'recording.available' ? saveRecording(deps, event) : endGather(deps, event);
+}
+
+async function saveRecording(deps: ServiceDeps, event: Extract<CallMediaEvent, { type: 'recording.available' }>): Promise<MediaApplied> {
+  const pending = await deps.db.recording.findUnique({ where: { id: event.ref }, select: { status: true } });
+  if (!pending || pending.status === 'available') return 'ignored';
+  // Fetched before the transaction: no row lock is held across the carrier round trip.
+  const audio = await deps.callCarrier?.recordingContent(event.ref);
+  if (!audio) return 'ignored';
+  return inTransaction(deps.db, async (tx) => {
+    const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM recordings WHERE id = ${event.ref}::uuid FOR UPDATE`;
+    if (!row || row.status === 'available') return 'ignored';
+    const saved = await tx.recording.update({
+      where: { id: event.ref },
+      data: {
+        status: 'available',
+        stoppedAt: event.endedAt,
+        availableAt: event.at,
+        durationMs: Math.max(0, event.endedAt.getTime() - event.startedAt.getTime()),
+        contentType: audio.contentType,
+        sizeBytes: audio.content.length,
+        sha256: createHash('sha256').update(audio.content).digest('hex'),
+        content: new Uint8Array(audio.content),
+      },
+      include: { call: { select: { id: true, tenantId: true, connectionId: true } } },
+    });
+    await recordControlEvent(tx, saved.call, 'call.recording.saved', event.at, recordingEventData(saved));
+    await recordAudit(tx, systemActor(saved.tenantId, `recording:${saved.id}`), { action: 'recording.saved', resourceType: 'recording', resourceId: saved.id, before: { status: row.status }, after: { status: 'available', size_bytes: saved.sizeBytes } });
+    return 'applied';
+  });
+}
+
+async function endGather(deps: ServiceDeps, event: Extract<CallMediaEvent, { type: 'gather.ended' }>): Promise<MediaApplied> {
+  return inTransaction(deps.db, async (tx) => {
+    const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM call_media_sessions WHERE id = ${event.ref}::uuid FOR UPDATE`;
+    if (!row || row.status !== 'active') return 'ignored';
+    const result = { digits: event.digits, reason: event.reason };
+    const ended = await tx.callMediaSession.update({
+      where: { id: event.ref },
+      data: { status: 'stopped', stoppedAt: event.at, stopReason: event.reason, result },
+      include: { call: { select: { id: true, tenantId: true, connectionId: true } } },
+    });
+    await recordControlEvent(tx, ended.call, 'call.gather.ended', event.at, { media_id: ended.id, kind: 'gather', name: ended.name, ...result });
+    await recordAudit(tx, systemActor(ended.tenantId, `call:${ended.callId}`), { action: 'call.gather_ended', resourceType: 'call', resourceId: ended.callId, after: { media_id: ended.id, ...result } });
+    return 'applied';
+  });
+}
+
+/** Wires the carrier's media events to the calls domain; returns the unsubscribe. */
+export function startMediaProgress(deps: ServiceDeps, onError: (err: unknown, event: CallMediaEvent) => void): () => void {
+  if (!deps.callCarrier) return () => {};
+  return deps.callCarrier.onMediaEvent((event) => applyMediaEvent(deps, event).then(undefined, (err) => onError(err, event)));
+}
