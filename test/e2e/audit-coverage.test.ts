@@ -36,7 +36,7 @@ describe('every mutation leaves an audit row', () => {
   beforeAll(async () => {
     carrier = new FakeCarrier();
     // No job workers: retryWebhookDelivery is exercised on a delivery row made here, not by a worker.
-    sim = createCarrierSimulator({ seed: 'audit-walk' });
+    sim = createCarrierSimulator({ seed: 'audit-walk', timeScale: 0.01 });
     gw = await startTestGateway({ jobConcurrency: 0 }, { carrier, callCarrier: callCarrierFrom(sim) });
     schema = await buildGatewaySchema(createGatewayPubSub());
     stripe = gw.stripe.payments.stripe;
@@ -47,6 +47,18 @@ describe('every mutation leaves an audit row', () => {
     await gw.close();
     sim.close();
   });
+
+  /** A call from the tenant's number that the simulator answers and keeps up, placed over REST. */
+  async function answeredCall(to: string): Promise<string> {
+    sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
+    const placed = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body: { from: '+15125550102', to } });
+    if (placed.status !== 201 && placed.status !== 200) throw new Error(`could not place a call: ${placed.status} ${placed.text}`);
+    for (let i = 0; i < 200; i++) {
+      if ((await gw.prisma.call.findUniqueOrThrow({ where: { id: placed.body.id } })).status === 'answered') return placed.body.id;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('the call was never answered');
+  }
 
   const steps: Step[] = [
     { mutation: 'createConnection', run: async () => ({ query: 'mutation { createConnection(input: { name: "brand two" }) { id } }' }), after: (d) => void (state.connection = d.createConnection.id) },
@@ -68,6 +80,26 @@ describe('every mutation leaves an audit row', () => {
       run: async () => ({ query: 'mutation { placeCall(input: { from: "+15125550102", to: "+15125550144" }) { id } }' }),
       after: (d) => void (state.call = d.placeCall.id),
     },
+    {
+      mutation: 'startCallRecording',
+      run: async () => {
+        state.callA = await answeredCall('+15125550611');
+        state.callB = await answeredCall('+15125550612');
+        return { query: 'mutation($id: ID!) { startCallRecording(id: $id) { id } }', variables: { id: state.callA } };
+      },
+    },
+    {
+      mutation: 'stopCallRecording',
+      run: async () => ({ query: 'mutation($id: ID!) { stopCallRecording(id: $id) { recordings { id } } }', variables: { id: state.callA } }),
+      after: (d) => void (state.recording = d.stopCallRecording.recordings[0].id),
+    },
+    { mutation: 'startCallStreaming', run: async () => ({ query: 'mutation($id: ID!) { startCallStreaming(id: $id, input: { streamUrl: "wss://media.example.com/audit" }) { id } }', variables: { id: state.callA } }) },
+    { mutation: 'stopCallStreaming', run: async () => ({ query: 'mutation($id: ID!) { stopCallStreaming(id: $id) { id } }', variables: { id: state.callA } }) },
+    { mutation: 'startCallTranscription', run: async () => ({ query: 'mutation($id: ID!) { startCallTranscription(id: $id) { id } }', variables: { id: state.callA } }) },
+    { mutation: 'stopCallTranscription', run: async () => ({ query: 'mutation($id: ID!) { stopCallTranscription(id: $id) { id } }', variables: { id: state.callA } }) },
+    { mutation: 'gatherCallDigits', run: async () => ({ query: 'mutation($id: ID!) { gatherCallDigits(id: $id) { id } }', variables: { id: state.callA } }) },
+    { mutation: 'bridgeCall', run: async () => ({ query: 'mutation($id: ID!, $other: ID!) { bridgeCall(id: $id, input: { callId: $other }) { id } }', variables: { id: state.callA, other: state.callB } }) },
+    { mutation: 'deleteRecording', run: async () => ({ query: 'mutation($id: ID!) { deleteRecording(id: $id) { id } }', variables: { id: state.recording } }) },
     { mutation: 'hangupCall', run: async () => ({ query: 'mutation($id: ID!) { hangupCall(id: $id) { id } }', variables: { id: state.call } }) },
     {
       mutation: 'createEmergencyAddress',
