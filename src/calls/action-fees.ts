@@ -4,9 +4,10 @@ import { ServiceDeps, withDb } from '../platform/service-deps';
 
 // One-off fees of billable call features (voepy-billing.txt: "trigger another billable action like gather,
 // streaming, transcription, AMD"), debited as an `action_fee` ledger entry when the feature starts. The spec
-// gives no prices; these are the gateway's customer prices in cents. (Answering-machine detection is billed at
-// the answer, by the state machine: rating.ts FEATURE_FEES_CENTS.)
+// gives no prices; these are the gateway's customer prices in cents, all in this one table. Answering-machine
+// detection is debited at the answer, by the state machine (calls.progress.ts), the others when they start.
 export const ACTION_FEE_CENTS = {
+  answering_machine_detection: 1n,
   gather: 1n,
   streaming: 2n,
   transcription: 3n,

@@ -11,7 +11,8 @@ import { CallLegEvent } from './carrier-port';
 import { CALL_SELECT, CallView, isTerminal, recordCallEvent } from './calls.events';
 import { debit } from '../billing/ledger.service';
 import { stopCallMedia } from './calls.media-end';
-import { billableSeconds, FEATURE_FEES_CENTS, rateCall } from './rating';
+import { ACTION_FEE_CENTS } from './action-fees';
+import { billableSeconds, rateCall } from './rating';
 
 // The call state machine. A call only moves forward (queued → initiated → ringing → answered) and ends once
 // (completed | busy | no_answer | failed | canceled). Each move is one transaction: the row, its transition
@@ -55,7 +56,7 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
       {
         tenantId: call.tenantId,
         kind: 'action_fee',
-        amountCents: FEATURE_FEES_CENTS.answeringMachineDetection,
+        amountCents: ACTION_FEE_CENTS.answering_machine_detection,
         description: `Answering-machine detection on the call to ${call.toNumber}`,
         reference: { type: 'call', id: call.id },
         dedupeKey: `call_amd:${call.id}`,

@@ -60,9 +60,3 @@ export function holdEstimateCents(minutes: number, carrierMillicentsPerMinute: n
   const cents = chargeCents(minutes * 60, carrierMillicentsPerMinute, markupBps);
   return cents > 0n ? cents : 1n;
 }
-
-/**
- * One-off fees of billable call features, debited when the feature starts (`action_fee` ledger entries).
- * Answering-machine detection starts at the answer.
- */
-export const FEATURE_FEES_CENTS = { answeringMachineDetection: 1n } as const;

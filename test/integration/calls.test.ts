@@ -3,7 +3,8 @@ import { startCallProgress } from '../../src/calls/calls.progress';
 import { recoverCalls } from '../../src/calls/calls.recovery';
 import { placeCall } from '../../src/calls/calls.service';
 import { callCarrierFrom } from '../../src/calls/carrier-adapter';
-import { chargeCents, FEATURE_FEES_CENTS, holdEstimateCents } from '../../src/calls/rating';
+import { chargeCents, holdEstimateCents } from '../../src/calls/rating';
+import { ACTION_FEE_CENTS } from '../../src/calls/action-fees';
 import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
 import { Actor, Scope } from '../../src/platform/auth/scopes';
 import { credit } from '../../src/billing/ledger.service';
@@ -402,11 +403,11 @@ describe('answering-machine detection', () => {
     const done = await ended(call.id);
     expect([done.status, done.amdResult, done.billableSeconds]).toEqual(['completed', 'machine', 60]);
     const fees = await base.prisma.ledgerEntry.findMany({ where: { tenantId, kind: 'action_fee' } });
-    expect(fees.map((f) => [f.amountCents, f.referenceType, f.referenceId])).toEqual([[-FEATURE_FEES_CENTS.answeringMachineDetection, 'call', call.id]]);
+    expect(fees.map((f) => [f.amountCents, f.referenceType, f.referenceId])).toEqual([[-ACTION_FEE_CENTS.answering_machine_detection, 'call', call.id]]);
     const events = await base.prisma.event.findMany({ where: { resourceId: call.id }, orderBy: { sequence: 'asc' } });
     expect(events.map((e) => e.type)).toEqual(['call.initiated', 'call.ringing', 'call.answered', 'call.machine_detection.ended', 'call.hangup']);
     const t = await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
-    expect(t.balanceCents).toBe(10_000n - FEATURE_FEES_CENTS.answeringMachineDetection - chargeCents(60, 450, 4000));
+    expect(t.balanceCents).toBe(10_000n - ACTION_FEE_CENTS.answering_machine_detection - chargeCents(60, 450, 4000));
     await nothingLeftBehind(tenantId);
   });
 
