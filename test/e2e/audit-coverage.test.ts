@@ -77,7 +77,11 @@ describe('every mutation leaves an audit row', () => {
     { mutation: 'updatePhoneNumber', run: async () => ({ query: 'mutation($id: ID!) { updatePhoneNumber(id: $id, input: { customerReference: "audit" }) { id } }', variables: { id: state.number } }) },
     {
       mutation: 'placeCall',
-      run: async () => ({ query: 'mutation { placeCall(input: { from: "+15125550102", to: "+15125550144" }) { id } }' }),
+      run: async () => {
+        // Kept up until hangupCall below, however long the steps between take.
+        sim.controls.scriptNextCall('+15125550144', { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
+        return { query: 'mutation { placeCall(input: { from: "+15125550102", to: "+15125550144" }) { id } }' };
+      },
       after: (d) => void (state.call = d.placeCall.id),
     },
     {
