@@ -5,22 +5,33 @@ import { inTransaction } from '../platform/db/transaction';
 import { isUuid } from '../platform/ids';
 import { ServiceDeps } from '../platform/service-deps';
 import { CallMediaEvent } from './carrier-port';
+import { RETRY_DELAYS_MS } from './calls.progress';
 import { recordControlEvent, recordingEventData } from './calls.control-events';
 
 // What the carrier reports about media after the fact: a recording's audio is ready (fetched from the carrier and
 // stored with its row, then call.recording.saved), a gather ended with the digits pressed (call.gather.ended).
 // Idempotent: an event for something already settled, deleted or unknown changes nothing.
 
-export type MediaApplied = 'applied' | 'ignored';
+export type MediaApplied = 'applied' | 'ignored' | 'unknown';
 
+/**
+ * The carrier is told last inside the transaction that creates the recording or session, so its event can
+ * arrive before that transaction commits: an unknown ref is retried for a while (like call progress) before
+ * it is taken as truly unknown.
+ */
 export async function applyMediaEvent(deps: ServiceDeps, event: CallMediaEvent): Promise<MediaApplied> {
   if (!isUuid(event.ref)) return 'ignored';
-  return event.type === 'recording.available' ? saveRecording(deps, event) : endGather(deps, event);
+  for (let attempt = 0; ; attempt++) {
+    const outcome = event.type === 'recording.available' ? await saveRecording(deps, event) : await endGather(deps, event);
+    if (outcome !== 'unknown' || attempt >= RETRY_DELAYS_MS.length) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+  }
 }
 
 async function saveRecording(deps: ServiceDeps, event: Extract<CallMediaEvent, { type: 'recording.available' }>): Promise<MediaApplied> {
   const pending = await deps.db.recording.findUnique({ where: { id: event.ref }, select: { status: true } });
-  if (!pending || pending.status === 'available') return 'ignored';
+  if (!pending) return 'unknown';
+  if (pending.status === 'available') return 'ignored';
   // Fetched before the transaction: no row lock is held across the carrier round trip.
   const audio = await deps.callCarrier?.recordingContent(event.ref);
   if (!audio) return 'ignored';
@@ -50,7 +61,8 @@ async function saveRecording(deps: ServiceDeps, event: Extract<CallMediaEvent, {
 async function endGather(deps: ServiceDeps, event: Extract<CallMediaEvent, { type: 'gather.ended' }>): Promise<MediaApplied> {
   return inTransaction(deps.db, async (tx) => {
     const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text FROM call_media_sessions WHERE id = ${event.ref}::uuid FOR UPDATE`;
-    if (!row || row.status !== 'active') return 'ignored';
+    if (!row) return 'unknown';
+    if (row.status !== 'active') return 'ignored';
     const result = { digits: event.digits, reason: event.reason };
     const ended = await tx.callMediaSession.update({
       where: { id: event.ref },

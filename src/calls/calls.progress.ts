@@ -186,7 +186,7 @@ async function recordMachineDetection(tx: Prisma.TransactionClient, call: CallVi
 }
 
 const chains = new Map<string, Promise<unknown>>();
-const RETRY_DELAYS_MS = [10, 20, 40, 80, 160, 320, 640, 1280, 2560];
+export const RETRY_DELAYS_MS = [10, 20, 40, 80, 160, 320, 640, 1280, 2560];
 
 /**
  * Applies a call's events one after another, in the order they were handed in. An event can reach us before
