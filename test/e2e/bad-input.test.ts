@@ -10,7 +10,7 @@ import { buildGatewaySchema } from '../../src/graphql/schema';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
 import { ROUTES } from '../../rest-compat/routes';
 import { openApiDocument, openApiPath } from '../../rest-compat/openapi';
-import { snakeCase } from '../../rest-compat/route';
+import { snakeCase, toSnake } from '../../rest-compat/route';
 import { createTestTenant, gql, rest, startTestGateway, TestGateway } from '../helpers/gateway';
 import { rootFields, sampleOperation, sampleValue } from '../helpers/graphql-samples';
 import { databaseFingerprint } from '../helpers/database';
@@ -40,7 +40,7 @@ const hostile = fc.oneof(
 /** A valid-looking body with one thing wrong: a field removed, retyped, replaced by a hostile value, or an extra one. */
 function brokenBody(type: GraphQLInputObjectType | undefined): fc.Arbitrary<unknown> {
   if (!type) return fc.oneof(fc.jsonValue({ maxDepth: 2 }), hostile);
-  const base = toSnakeKeys(sampleValue(type)) as Record<string, unknown>;
+  const base = toSnake(sampleValue(type)) as Record<string, unknown>;
   const fields = Object.keys(type.getFields()).map(snakeCase);
   return fc.oneof(
     hostile,
@@ -50,11 +50,6 @@ function brokenBody(type: GraphQLInputObjectType | undefined): fc.Arbitrary<unkn
   );
 }
 
-function toSnakeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toSnakeKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeCase(k), toSnakeKeys(v)]));
-  return value;
-}
 
 const pathParam = fc.oneof(fc.uuid().map(String), fc.string({ maxLength: 40 }), fc.string({ minLength: 2_000, maxLength: 4_000 }), fc.constantFrom('0', '-1', 'null', '%', '..', '00000000-0000-0000-0000-00000000000g'));
 

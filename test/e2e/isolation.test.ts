@@ -10,6 +10,7 @@ import { callCarrierFrom } from '../../src/calls/carrier-adapter';
 import { systemClock } from '../../src/platform/clock';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
 import { ROUTES } from '../../rest-compat/routes';
+import { toSnake } from '../../rest-compat/route';
 import { databaseFingerprint } from '../helpers/database';
 import { createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
 import { rootFields, sampleOperation, sampleValue } from '../helpers/graphql-samples';
@@ -173,8 +174,3 @@ function selection(type: GraphQLObjectType, depth: number): string {
   return parts.join(' ');
 }
 
-function toSnake(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toSnake);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), toSnake(v)]));
-  return value;
-}
