@@ -27,6 +27,8 @@ export interface Config {
   /** Unset → the local Stripe-compatible server (payments/stripe-local) is started and used. */
   stripeSecretKey?: string;
   stripeWebhookSecret?: string;
+  /** Unset → api.stripe.com. Another Stripe-compatible server (with STRIPE_SECRET_KEY): one that outlives the gateway. */
+  stripeApiUrl?: string;
   topUpMinimumCents: number;
   topUpMaximumCents: number;
   /** Background jobs (webhook delivery) run by this process at once; 0 runs none here (another instance does). */
@@ -49,6 +51,8 @@ export interface Config {
   portingDocumentMaxBytes: number;
   /** How often the numbers background work runs (porting progression, stuck-activation recovery); 0 = off. */
   numbersJobsIntervalMs: number;
+  /** A number pending this long has lost its submission or its carrier event: the numbers job recovers it. */
+  activationRecoveryAfterMs: number;
 }
 
 export interface WebhookSettings {
@@ -119,13 +123,15 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
-function stripe(env: Env): Pick<Config, 'stripeSecretKey' | 'stripeWebhookSecret'> {
+function stripe(env: Env): Pick<Config, 'stripeSecretKey' | 'stripeWebhookSecret' | 'stripeApiUrl'> {
   const key = env.STRIPE_SECRET_KEY || undefined;
   const secret = env.STRIPE_WEBHOOK_SECRET || undefined;
   if (key && !/^(sk|rk)_(test|live)_/.test(key)) throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_…, sk_live_…)');
   if (key && !secret) throw new ConfigError('STRIPE_WEBHOOK_SECRET (whsec_…) is required with STRIPE_SECRET_KEY, to verify Stripe events');
   if (secret && !secret.startsWith('whsec_')) throw new ConfigError('STRIPE_WEBHOOK_SECRET must start with whsec_');
-  return { stripeSecretKey: key, stripeWebhookSecret: secret };
+  const apiUrl = url(env, 'STRIPE_API_URL', ['http:', 'https:']);
+  if (apiUrl && !key) throw new ConfigError('STRIPE_API_URL needs STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET): the server it names is used instead of Stripe');
+  return { stripeSecretKey: key, stripeWebhookSecret: secret, stripeApiUrl: apiUrl };
 }
 
 function webhookSettings(env: Env): WebhookSettings {
@@ -191,5 +197,6 @@ export function loadConfig(env: Env = process.env): Config {
     callRecoveryIntervalMs: int(env, 'CALL_RECOVERY_INTERVAL_MS', 60_000, 100, 86_400_000),
     portingDocumentMaxBytes: int(env, 'PORTING_DOCUMENT_MAX_BYTES', 5 * 1_048_576, 1024, 25 * 1_048_576),
     numbersJobsIntervalMs: int(env, 'NUMBERS_JOBS_INTERVAL_MS', 30_000, 0, 3_600_000),
+    activationRecoveryAfterMs: int(env, 'ACTIVATION_RECOVERY_AFTER_MS', 120_000, 100, 86_400_000),
   };
 }

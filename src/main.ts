@@ -65,7 +65,7 @@ async function main() {
     const numberCarrier = numberCarrierFrom(carrier);
     const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments, carrier: numberCarrier, callCarrier: callCarrierFrom(carrier) });
     // Porting progression and stuck-activation recovery; stopped before the carrier and the database go away.
-    cleanups.push(startNumbersJobs({ db: prisma, pubSub, clock: systemClock, payments: payments.payments, carrier: numberCarrier }, logger, config.numbersJobsIntervalMs));
+    cleanups.push(startNumbersJobs({ db: prisma, pubSub, clock: systemClock, payments: payments.payments, carrier: numberCarrier }, logger, config.numbersJobsIntervalMs, config.activationRecoveryAfterMs));
     // Pushed last so it runs first: stop taking requests before what they depend on goes away.
     cleanups.push(() => gateway.close());
     const { port } = await gateway.listen(config.port, config.host);

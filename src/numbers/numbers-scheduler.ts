@@ -7,7 +7,7 @@ import { recoverPendingNumbers } from './activation-recovery';
 // move are moved (row locks with SKIP LOCKED, so instances share the work), and pending numbers whose activation
 // was lost are recovered from the carrier. Both are safe to run anywhere, any number of times.
 
-export function startNumbersJobs(deps: ServiceDeps, logger: Logger, intervalMs: number): () => Promise<void> {
+export function startNumbersJobs(deps: ServiceDeps, logger: Logger, intervalMs: number, recoverAfterMs?: number): () => Promise<void> {
   if (intervalMs <= 0 || !deps.carrier) {
     logger.info('numbers background jobs are off');
     return async () => undefined;
@@ -19,7 +19,7 @@ export function startNumbersJobs(deps: ServiceDeps, logger: Logger, intervalMs: 
     running = (async () => {
       const porting = await advancePortingOrders(deps, (err, portingOrderId) => logger.error({ err, portingOrderId }, 'porting order step failed'));
       if (porting.steps) logger.info(porting, 'porting orders moved');
-      const recovery = await recoverPendingNumbers(deps, { onError: (err, orderId) => logger.error({ err, orderId }, 'pending number recovery failed') });
+      const recovery = await recoverPendingNumbers(deps, { olderThanMs: recoverAfterMs, onError: (err, orderId) => logger.error({ err, orderId }, 'pending number recovery failed') });
       if (recovery.resubmitted || recovery.activated || recovery.failed) logger.info(recovery, 'pending numbers recovered');
     })()
       .catch((err: unknown) => logger.error({ err }, 'numbers background jobs failed'))

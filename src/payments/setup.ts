@@ -15,7 +15,7 @@ export interface PaymentsSetup {
 export async function setUpPayments(config: Config, opts: { dataFile?: string; log?: (line: string) => void } = {}): Promise<PaymentsSetup> {
   const limits = { currency: 'usd' as const, topUpMinimumCents: BigInt(config.topUpMinimumCents), topUpMaximumCents: BigInt(config.topUpMaximumCents) };
   if (config.stripeSecretKey && config.stripeWebhookSecret) {
-    const payments = { stripe: createStripeClient({ secretKey: config.stripeSecretKey }), webhookSecret: config.stripeWebhookSecret, ...limits };
+    const payments = { stripe: createStripeClient({ secretKey: config.stripeSecretKey, ...apiAddress(config.stripeApiUrl) }), webhookSecret: config.stripeWebhookSecret, ...limits };
     return { payments, gatewayListening: () => {}, close: async () => {} };
   }
   const local = await startLocalStripe({ dataFile: opts.dataFile, log: opts.log });
@@ -26,4 +26,12 @@ export async function setUpPayments(config: Config, opts: { dataFile?: string; l
     gatewayListening: (baseUrl) => local.setWebhookUrl(`${baseUrl}/webhooks/stripe`),
     close: () => local.close(),
   };
+}
+
+/** STRIPE_API_URL as the SDK's host/port/protocol; unset → the SDK's own default, api.stripe.com. */
+function apiAddress(apiUrl: string | undefined): { host?: string; port?: number; protocol?: 'http' | 'https' } {
+  if (!apiUrl) return {};
+  const u = new URL(apiUrl);
+  const protocol = u.protocol === 'http:' ? 'http' : 'https';
+  return { host: u.hostname, port: u.port ? Number(u.port) : protocol === 'http' ? 80 : 443, protocol };
 }

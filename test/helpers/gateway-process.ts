@@ -19,8 +19,12 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export async function startGatewayProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voepy-gw-'));
+/**
+ * `opts.dataDir`: a data folder the caller owns and keeps (a restarted gateway finds what the killed one left
+ * there); by default each process gets a temporary one, removed when it ends.
+ */
+export async function startGatewayProcess(databaseUrl: string, env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<GatewayProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'voepy-gw-'));
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -45,7 +49,7 @@ export async function startGatewayProcess(databaseUrl: string, env: Record<strin
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
+  const cleanup = () => (opts.dataDir ? undefined : rmSync(dataDir, { recursive: true, force: true }));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start banner in 60s:\n${output}`)), 60_000);
     const check = () => {

@@ -1,0 +1,37 @@
+import { AddressInfo, createServer } from 'node:net';
+
+// Small tools the fault scenarios share.
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `check` until it reports nothing, or the time is up: then returns its last findings, so the assertion
+ * shows what was still wrong.
+ */
+export async function settled(check: () => Promise<string[]>, timeoutMs: number, everyMs = 1000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await check();
+    if (found.length === 0 || Date.now() > deadline) return found;
+    await sleep(everyMs);
+  }
+}
+
+/** Settings that make a gateway process recover quickly, for tests that wait for it. */
+export const FAST_RECOVERY_ENV: Record<string, string> = {
+  CARRIER_TIME_SCALE: '0.02',
+  CALL_RECOVERY_INTERVAL_MS: '500',
+  NUMBERS_JOBS_INTERVAL_MS: '500',
+  ACTIVATION_RECOVERY_AFTER_MS: '3000',
+  JOB_STALE_LOCK_MS: '2000',
+  RATE_LIMIT_PER_WINDOW: '1000000',
+  DATABASE_POOL_SIZE: '10',
+};
