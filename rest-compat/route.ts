@@ -63,6 +63,26 @@ export function queryString(req: Request, name: string): string | undefined {
   return raw;
 }
 
+/**
+ * A phone number (E.164) query parameter. Query strings decode a raw `+` as a space, so `?to=+15551234567`
+ * typed into curl or a browser arrives as " 15551234567"; a leading space before a digit is given its `+` back
+ * instead of failing validation with a number the caller never sent. `%2B` arrives as `+` and is kept.
+ */
+export function queryPhoneNumber(req: Request, name: string): string | undefined {
+  const raw = queryString(req, name);
+  return raw === undefined ? undefined : restorePlus(raw);
+}
+
+/** Comma-separated phone numbers, each given back its `+` as in queryPhoneNumber. */
+export function queryPhoneNumbers(req: Request, name: string): string[] | undefined {
+  const raw = queryString(req, name);
+  return raw === undefined ? undefined : raw.split(',').map((n) => restorePlus(n.trimEnd()));
+}
+
+function restorePlus(value: string): string {
+  return value.replace(/^ (?=\d)/, '+');
+}
+
 /** An ISO 8601 instant (or date) query parameter, passed on as the ISO string GraphQL's DateTimeISO expects. */
 export function queryInstant(req: Request, name: string, opts: { required?: boolean } = {}): string | undefined {
   const raw = queryString(req, name);

@@ -1,5 +1,5 @@
 import { CALL_ACTIONS } from '../../src/calls/calls.actions';
-import { queryInstant, queryInt, queryString, restList, RestRoute, toSnake } from '../route';
+import { queryInstant, queryInt, queryPhoneNumber, queryString, restList, RestRoute, toSnake } from '../route';
 
 // The Call resource: Telnyx/Twilio-like paths. Call control is POST /calls/{id}/actions/<action>, one route per
 // action of the calls domain's CALL_ACTIONS table, each running its mutation.
@@ -81,8 +81,8 @@ export const callRoutes: RestRoute[] = [
     variables: (req) => ({
       status: queryString(req, 'status'),
       direction: queryString(req, 'direction'),
-      from: queryString(req, 'from'),
-      to: queryString(req, 'to'),
+      from: queryPhoneNumber(req, 'from'),
+      to: queryPhoneNumber(req, 'to'),
       placedAfter: queryInstant(req, 'placed_after'),
       placedBefore: queryInstant(req, 'placed_before'),
       first: queryInt(req, 'limit', { min: 1, max: 200 }),

@@ -1,5 +1,5 @@
 import { invalidRequest } from '../../src/platform/errors';
-import { queryInt, queryString, restList, RestRoute, toSnake } from '../route';
+import { queryInt, queryPhoneNumber, queryString, restList, RestRoute, toSnake } from '../route';
 
 // The spec's PhoneNumber resource (order response, get, list); the configuration fields are readable on get/list.
 const PHONE_NUMBER_FIELDS = 'id e164 countryCode numberType capabilities status monthlyPriceCentsCustomer activationPriceCentsCustomer connectionId orderedAt activatedAt releasedAt';
@@ -93,7 +93,7 @@ export const numberRoutes: RestRoute[] = [
     path: '/numbers/lookup',
     summary: 'Look up any number (carrier or caller-name); billed per lookup',
     document: 'mutation LookupNumber($phoneNumber: String!, $type: String!) { lookupNumber(phoneNumber: $phoneNumber, type: $type) { phoneNumber type countryCode carrierName networkType ported callerName costCents } }',
-    variables: (req) => ({ phoneNumber: queryString(req, 'phone_number') ?? '', type: queryString(req, 'type') ?? 'carrier' }),
+    variables: (req) => ({ phoneNumber: queryPhoneNumber(req, 'phone_number') ?? '', type: queryString(req, 'type') ?? 'carrier' }),
     shape: (data) => {
       const r = data.lookupNumber as Record<string, unknown>;
       // Only the fields of the asked type.

@@ -1,5 +1,5 @@
 import { invalidRequest } from '../../src/platform/errors';
-import { queryInt, queryString, restList, RestRoute, toSnake } from '../route';
+import { queryInt, queryPhoneNumbers, queryString, restList, RestRoute, toSnake } from '../route';
 
 // Porting in. Registered before the numbers routes, so /numbers/portability-check and /numbers/porting-… are
 // not taken for /numbers/{id}. The document upload (multipart) is rest-compat/porting-documents-http.ts.
@@ -16,10 +16,9 @@ function portingOrderShape(order: unknown) {
   return { ...rest, documents };
 }
 
-/** `+` in a query string decodes to a space: `?phone_numbers=+15125550100` arrives as " 15125550100". */
-function phoneNumbersParam(raw: string | undefined): string[] {
-  if (!raw) throw invalidRequest('phone_numbers is required (comma-separated E.164 numbers)', 'phone_numbers');
-  return raw.split(',').map((n) => n.replace(/^ (?=\d)/, '+').trim());
+function phoneNumbersParam(numbers: string[] | undefined): string[] {
+  if (!numbers) throw invalidRequest('phone_numbers is required (comma-separated E.164 numbers)', 'phone_numbers');
+  return numbers.map((n) => n.trim());
 }
 
 export const portingRoutes: RestRoute[] = [
@@ -28,7 +27,7 @@ export const portingRoutes: RestRoute[] = [
     path: '/numbers/portability-check',
     summary: 'Porting pre-flight: whether each number can be ported in, and how',
     document: `query PortabilityCheck($phoneNumbers: [String!]!) { portabilityCheck(phoneNumbers: $phoneNumbers) { ${PORTABILITY_FIELDS} } }`,
-    variables: (req) => ({ phoneNumbers: phoneNumbersParam(queryString(req, 'phone_numbers')) }),
+    variables: (req) => ({ phoneNumbers: phoneNumbersParam(queryPhoneNumbers(req, 'phone_numbers')) }),
     shape: (data) => ({ data: toSnake(data.portabilityCheck) }),
   },
   {

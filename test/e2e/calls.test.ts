@@ -186,5 +186,7 @@ describe('calls over /v1 and GraphQL', () => {
     const page2 = await rest(gw.url, 'GET', `/v1/calls?limit=1&cursor=${page1.body.meta.next_cursor}`, { key: t.key });
     expect(page2.body.data.map((c: { id: string }) => c.id)).toEqual([busy.body.id]);
     expect((await rest(gw.url, 'GET', `/v1/calls?to=${encodeURIComponent('+15125550503')}`, { key: t.key })).body.data).toHaveLength(1);
+    // The same filter with a raw `+`, which a query string decodes to a space.
+    expect((await rest(gw.url, 'GET', '/v1/calls?to=+15125550503', { key: t.key })).body.data).toHaveLength(1);
   });
 });

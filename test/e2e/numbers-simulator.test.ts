@@ -74,8 +74,11 @@ describe('phone numbers with the carrier simulator', () => {
     const cnam = await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=%2B15125550100&type=caller-name', { key: t.key });
     expect(cnam.status).toBe(200);
     expect(cnam.body).toMatchObject({ phone_number: '+15125550100', type: 'caller-name', cost_cents: 2 });
+    // A raw `+` (as curl sends it) decodes to a space in a query string; it is the same number.
+    const rawPlus = await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=+15125550100&type=carrier', { key: t.key });
+    expect([rawPlus.status, rawPlus.body.phone_number]).toEqual([200, '+15125550100']);
     const entries = await gw.prisma.ledgerEntry.findMany({ where: { tenantId: t.tenantId, kind: 'lookup' }, orderBy: { createdAt: 'asc' } });
-    expect(entries.slice(before).map((e) => e.amountCents)).toEqual([-1n, -2n]);
+    expect(entries.slice(before).map((e) => e.amountCents)).toEqual([-1n, -2n, -1n]);
     expect((await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=12&type=carrier', { key: t.key })).status).toBe(400);
     expect((await rest(gw.url, 'GET', '/v1/numbers/lookup?phone_number=%2B15125550100&type=bogus', { key: t.key })).status).toBe(400);
     const broke = await createTestTenant(gw.prisma);
