@@ -104,7 +104,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = createServer(app);
+  // Idle keep-alive sockets outlive a load balancer's (typically 60 s): when the server closes first, a client
+  // reusing the socket at that moment gets ECONNRESET on a request that never arrived. Draining at stop closes them.
+  const httpServer = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, app);
   const schema = await buildGatewaySchema(pubSub);
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
   const metrics = createMetrics();

@@ -119,7 +119,7 @@ describe('calls over /v1 and GraphQL', () => {
       4,
       15_000,
     );
-    await sub.ready;
+    await gw.untilSubscribed('CALL_STATUS_CHANGED', a.tenantId);
     // Another tenant's call runs to its end first: had any of its events leaked, they would lead the list.
     sim.controls.scriptNextCall('+15125550143', { outcome: 'answered', ringSeconds: 1, talkSeconds: 5 });
     const theirs = await rest(gw.url, 'POST', '/v1/calls', { key: b.key, body: { from: '+15125550101', to: '+15125550143' } });

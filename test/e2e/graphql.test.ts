@@ -55,7 +55,7 @@ describe('GraphQL subscriptions over graphql-ws', () => {
     try {
       const subA = collect<any>(clientA, BALANCE, 2);
       const subB = collect<any>(clientB, BALANCE, 1, 1500);
-      await Promise.all([subA.ready, subB.ready]);
+      await Promise.all([gw.untilSubscribed('BALANCE_CHANGED', a.tenantId), gw.untilSubscribed('BALANCE_CHANGED', b.tenantId)]);
       gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, { tenantId: a.tenantId, balanceAfterCents: '0' });
       gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, { tenantId: a.tenantId, balanceAfterCents: '0' });
       const events = await subA.done;

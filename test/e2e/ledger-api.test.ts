@@ -93,7 +93,7 @@ describe('ledger and usage, in both APIs', () => {
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
     try {
       const sub = collect<any>(client, 'subscription { balanceChanged { balance { amountCents availableCents } } }', 2);
-      await sub.ready;
+      await gw.untilSubscribed('BALANCE_CHANGED', t.tenantId);
       await expect(debit(deps, { tenantId: t.tenantId, kind: 'action_fee', amountCents: 1_000_000n, description: 'refused' })).rejects.toMatchObject({ code: 'balance_insufficient' });
       await debit(deps, { tenantId: t.tenantId, kind: 'lookup', amountCents: 75n, description: 'lookup' });
       await credit(deps, { tenantId: t.tenantId, kind: 'refund', amountCents: 25n, description: 'refund' });

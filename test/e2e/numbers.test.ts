@@ -65,7 +65,7 @@ describe('phone numbers over /v1 and GraphQL', () => {
     await fund(t.tenantId, 1_000n);
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
     const sub = collect<{ data: { numberStatusChanged: { e164: string; status: string } } }>(client, 'subscription { numberStatusChanged { e164 status } }', 1);
-    await sub.ready;
+    await gw.untilSubscribed('NUMBER_STATUS_CHANGED', t.tenantId);
     const body = { phone_numbers: ['+15125550102'], country_code: 'US', number_type: 'local' };
     const headers = { 'Idempotency-Key': 'order-e2e-1' };
     const first = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body, headers });

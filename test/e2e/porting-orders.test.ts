@@ -110,7 +110,7 @@ describe('porting in over /v1 and GraphQL', () => {
     carrier.portability.set('+15125559021', { fastPortable: true });
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
     const sub = collect<{ data: { portingOrderChanged: { status: string } } }>(client, 'subscription { portingOrderChanged { status } }', 5);
-    await sub.ready;
+    await gw.untilSubscribed('PORTING_ORDER_CHANGED', t.tenantId);
 
     const docs = await documents(t);
     const created = await submit(t, { phone_numbers: ['+15125559022', '+15125559021'], user_feedback: { comment: 'Moving from CarrierX' }, documents: docs });

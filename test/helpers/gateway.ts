@@ -7,6 +7,7 @@ import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
 import { createGatewayPubSub, PubSub } from '../../src/platform/pubsub';
 import { createApiKey, createTenant } from '../../src/tenants/tenant.service';
 import { testDatabaseUrl, truncateAll } from './database';
+import { ObservedPubSub, observedPubSub } from './subscribers';
 import { Clock, systemClock } from '../../src/platform/clock';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { PaymentsSetup, setUpPayments } from '../../src/payments/setup';
@@ -24,6 +25,11 @@ export interface TestGateway {
   statements: string[];
   /** The local Stripe-compatible server this gateway's Stripe SDK talks to. */
   stripe: PaymentsSetup;
+  /**
+   * Resolves once `count` GraphQL subscriptions of the tenant listen to `topic` (in-memory pub/sub only; with a
+   * REDIS_URL override it rejects, as Redis subscriptions are not observable here).
+   */
+  untilSubscribed: ObservedPubSub['untilSubscribed'];
   close(): Promise<void>;
 }
 
@@ -35,7 +41,8 @@ export async function startTestGateway(overrides: Partial<Config> = {}, opts: { 
   const config: Config = { ...loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }), jobConcurrency: 1, ...overrides };
   const statements: string[] = [];
   const prisma = createPrismaClient({ url: databaseUrl, poolSize: 10, onQuery: (sql) => statements.push(sql) });
-  const pubSub = createGatewayPubSub(config.redisUrl);
+  const observed = config.redisUrl ? null : observedPubSub();
+  const pubSub = observed?.pubSub ?? createGatewayPubSub(config.redisUrl);
   const stripe = await setUpPayments({ ...config, stripeSecretKey: undefined, stripeWebhookSecret: undefined });
   const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }), payments: stripe.payments, carrier: opts.carrier, callCarrier: opts.callCarrier, clock: opts.clock });
   await gateway.listen(0, '127.0.0.1');
@@ -50,6 +57,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}, opts: { 
     databaseUrl,
     statements,
     stripe,
+    untilSubscribed: observed?.untilSubscribed ?? (() => Promise.reject(new Error('subscriptions go through Redis: not observable'))),
     async close() {
       await gateway.close();
       await stripe.close();

@@ -18,7 +18,7 @@ export function wsClient(url: string, connectionParams: Record<string, unknown>)
 }
 
 /** Subscribes and collects events until `count` arrived (or rejects on error/timeout). */
-export function collect<T>(client: Client, query: string, count: number, timeoutMs = 5000): { events: T[]; done: Promise<T[]>; ready: Promise<void> } {
+export function collect<T>(client: Client, query: string, count: number, timeoutMs = 15_000): { events: T[]; done: Promise<T[]>; ready: Promise<void> } {
   const events: T[] = [];
   let ready!: () => void;
   const readyP = new Promise<void>((r) => (ready = r));
@@ -42,8 +42,8 @@ export function collect<T>(client: Client, query: string, count: number, timeout
         complete: () => {},
       },
     );
-    // The server acknowledges the subscription asynchronously; a pause lets it register. Generous, because a
-    // loaded CI machine took longer than 150 ms and a missed registration reads as a lost event.
+    // graphql-ws has no "subscribed" acknowledgement, so `ready` is only a pause: good enough for subscriptions
+    // through Redis, which cannot be observed. An in-process test gateway waits exactly with gw.untilSubscribed.
     setTimeout(ready, 400);
   });
   return { events, done, ready: readyP };

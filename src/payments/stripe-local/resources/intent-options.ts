@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { invalidRequest } from '../errors';
+import { invalidRequest, unexpectedState } from '../errors';
 import { newId } from '../ids';
 import { Params } from '../params';
 import { PaymentIntentRecord, SetupIntentRecord } from '../records';
@@ -98,3 +98,22 @@ export function threeDSecureAction(baseUrl: string, intent: PaymentIntentRecord 
 export const CARD_OPTIONS_PI: Stripe.PaymentIntent.PaymentMethodOptions = {
   card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' },
 };
+
+/** The statuses from which an intent may be confirmed (and a SetupIntent canceled). */
+export const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+
+/** Stripe's refusal to confirm an intent that succeeded already or is in no confirmable state, in its words. */
+export function assertConfirmable(intent: { object: 'payment_intent' | 'setup_intent'; status: string }): void {
+  const [name, code] = intent.object === 'payment_intent'
+    ? ['PaymentIntent', 'payment_intent_unexpected_state']
+    : ['SetupIntent', 'setup_intent_unexpected_state'];
+  if (intent.status === 'succeeded') {
+    throw unexpectedState(`You cannot confirm this ${name} because it has already succeeded after being previously confirmed.`, code);
+  }
+  if (!CONFIRMABLE.includes(intent.status)) {
+    throw unexpectedState(
+      `You cannot confirm this ${name} because it has a status of ${intent.status}. Only a ${name} with one of the following statuses may be confirmed: ${CONFIRMABLE.join(', ')}.`,
+      code,
+    );
+  }
+}

@@ -6,14 +6,13 @@ import { PaymentIntentRecord, PaymentMethodRecord, idOf } from '../records';
 import { ApiContext } from '../router';
 import { toWire } from '../store';
 import { recordCharge } from './charges';
-import { CARD_OPTIONS_PI, requireReturnUrl, threeDSecureAction } from './intent-options';
+import { assertConfirmable, CARD_OPTIONS_PI, requireReturnUrl, threeDSecureAction } from './intent-options';
 import { assertReusable, attachPaymentMethod } from './payment-methods';
 
 /**
  * The PaymentIntent state machine: a payment attempt against the simulated issuer ends in `succeeded`,
  * `requires_action` (3DS, on-session) or a decline that leaves the intent in `requires_payment_method`.
  */
-const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 
 /** A PaymentMethod saved to a customer may only pay for that customer. */
 export function assertUsableFor(pi: PaymentIntentRecord, pm: PaymentMethodRecord): void {
@@ -92,15 +91,7 @@ export function confirmPaymentIntent(
     receiptEmail?: string;
   } = {},
 ): PaymentIntentRecord {
-  if (pi.status === 'succeeded') {
-    throw unexpectedState('You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.', 'payment_intent_unexpected_state');
-  }
-  if (!CONFIRMABLE.includes(pi.status)) {
-    throw unexpectedState(
-      `You cannot confirm this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be confirmed: ${CONFIRMABLE.join(', ')}.`,
-      'payment_intent_unexpected_state',
-    );
-  }
+  assertConfirmable(pi);
   const pmId = idOf(pi.payment_method);
   const pm = opts.pm ?? (pmId ? ctx.store.get('payment_methods', pmId, 'payment_method') : undefined);
   if (!pm) {

@@ -7,7 +7,7 @@ import { liveCustomer } from '../lookups';
 import { PaymentMethodRecord, SetupIntentRecord, idOf } from '../records';
 import { ApiContext, Route } from '../router';
 import { toWire } from '../store';
-import { methodTypesFrom, requireReturnUrl, threeDSecureAction } from './intent-options';
+import { assertConfirmable, CONFIRMABLE, methodTypesFrom, requireReturnUrl, threeDSecureAction } from './intent-options';
 import { assertReusable, attachPaymentMethod, paymentMethodFromParams } from './payment-methods';
 
 const CONFIRM_PARAMS = [
@@ -53,7 +53,6 @@ const UPDATE_PARAMS = [
   'payment_method_configuration',
   'excluded_payment_method_types',
 ];
-const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 
 const CARD_OPTIONS: Stripe.SetupIntent.PaymentMethodOptions = {
   card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' },
@@ -94,15 +93,7 @@ export function confirmSetupIntent(
   si: SetupIntentRecord,
   opts: { pm?: PaymentMethodRecord; returnUrl?: string } = {},
 ): SetupIntentRecord {
-  if (si.status === 'succeeded') {
-    throw unexpectedState('You cannot confirm this SetupIntent because it has already succeeded after being previously confirmed.', 'setup_intent_unexpected_state');
-  }
-  if (!CONFIRMABLE.includes(si.status)) {
-    throw unexpectedState(
-      `You cannot confirm this SetupIntent because it has a status of ${si.status}. Only a SetupIntent with one of the following statuses may be confirmed: ${CONFIRMABLE.join(', ')}.`,
-      'setup_intent_unexpected_state',
-    );
-  }
+  assertConfirmable(si);
   const pmId = idOf(si.payment_method);
   const pm = opts.pm ?? (pmId ? ctx.store.get('payment_methods', pmId, 'payment_method') : undefined);
   if (!pm) {

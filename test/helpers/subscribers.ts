@@ -1,0 +1,53 @@
+import { createPubSub } from '@graphql-yoga/subscription';
+import { PubSub, PubSubTopics } from '../../src/platform/pubsub';
+
+/**
+ * The in-memory event target of a test gateway's pub/sub, counting listeners per routed topic (`TOPIC:tenantId`).
+ * A graphql-ws subscription is live exactly when its listener is added here, so a test can wait for that instead
+ * of pausing and hoping the server got there first (a loaded machine takes longer than any fixed pause).
+ */
+class ObservedEventTarget extends EventTarget {
+  private readonly listeners = new Map<string, number>();
+  private readonly waiters: Array<{ type: string; count: number; resolve: () => void }> = [];
+
+  override addEventListener(...[type, callback, options]: Parameters<EventTarget['addEventListener']>): void {
+    super.addEventListener(type, callback, options);
+    this.listeners.set(type, (this.listeners.get(type) ?? 0) + 1);
+    for (const w of this.waiters.filter((w) => w.type === type && this.count(type) >= w.count)) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
+
+  override removeEventListener(...[type, callback, options]: Parameters<EventTarget['removeEventListener']>): void {
+    super.removeEventListener(type, callback, options);
+    this.listeners.set(type, Math.max(0, (this.listeners.get(type) ?? 0) - 1));
+  }
+
+  count(type: string): number {
+    return this.listeners.get(type) ?? 0;
+  }
+
+  until(type: string, count: number, timeoutMs: number): Promise<void> {
+    if (this.count(type) >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.count(type)}/${count} subscribers on ${type} after ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ type, count, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+  }
+}
+
+export interface ObservedPubSub {
+  pubSub: PubSub;
+  /** Resolves once `count` subscriptions listen to `topic` for `tenantId`. */
+  untilSubscribed(topic: keyof PubSubTopics, tenantId: string, count?: number, timeoutMs?: number): Promise<void>;
+}
+
+export function observedPubSub(): ObservedPubSub {
+  const target = new ObservedEventTarget();
+  const pubSub = Object.assign(createPubSub<PubSubTopics>({ eventTarget: target }), { close: async () => {} });
+  return {
+    pubSub,
+    untilSubscribed: (topic, tenantId, count = 1, timeoutMs = 15_000) => target.until(`${topic}:${tenantId}`, count, timeoutMs),
+  };
+}
