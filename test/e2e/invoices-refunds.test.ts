@@ -292,6 +292,8 @@ describe('invoices and refunds', () => {
 
   describe('admin CLI', () => {
     const CLI = join(__dirname, '../../dist/src/admin/cli.js');
+    // Each CLI run loads the app from cold: on a loaded 2-core machine two of them can pass jest's default 30 s.
+    const CLI_RUNS_TIMEOUT_MS = 120_000;
     let dataDir: string;
     let unpublish: () => Promise<void>;
     const admin = async (...args: string[]) => {
@@ -331,6 +333,6 @@ describe('invoices and refunds', () => {
       const audit = await gw.prisma.auditEntry.findFirstOrThrow({ where: { tenantId: t.tenantId, action: 'payment.refunded' } });
       expect(audit.actor).toBe('admin_cli');
       expect(await verifyLedger(gw.prisma)).toEqual([]);
-    });
+    }, CLI_RUNS_TIMEOUT_MS);
   });
 });
