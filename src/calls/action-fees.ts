@@ -6,6 +6,7 @@ import { ServiceDeps, withDb } from '../platform/service-deps';
 // streaming, transcription, AMD"), debited as an `action_fee` ledger entry when the feature starts. The spec
 // gives no prices; these are the gateway's customer prices in cents, all in this one table. Answering-machine
 // detection is debited at the answer, by the state machine (calls.progress.ts), the others when they start.
+// Conferences have no fee here on purpose: each participant is a call, already rated per second.
 export const ACTION_FEE_CENTS = {
   answering_machine_detection: 1n,
   gather: 1n,

@@ -11,6 +11,7 @@ import { CallLegEvent } from './carrier-port';
 import { CALL_SELECT, CallView, isTerminal, recordCallEvent } from './calls.events';
 import { debit } from '../billing/ledger.service';
 import { stopCallMedia } from './calls.media-end';
+import { leaveConferencesOnHangup } from '../conferences/conferences.hangup';
 import { ACTION_FEE_CENTS } from './action-fees';
 import { billableSeconds, rateCall } from './rating';
 
@@ -66,6 +67,8 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
   }
   // What the call was running stops first, so its events come before the call's hangup in the call's sequence.
   if (isTerminal(to)) await stopCallMedia(tx, moved, moved.endedAt ?? at);
+  // And a call in a conference leaves it (the conference's events are of the conference, in its own sequence).
+  if (isTerminal(to)) await leaveConferencesOnHangup(tx, deps, moved, moved.endedAt ?? at);
   const event = await recordCallEvent(tx, moved, at);
   await tx.callTransition.create({
     data: { callId: call.id, fromStatus: call.status, toStatus: to, eventId: event.id, occurredAt: at, detail: ending ? { hangup_cause: ending.hangupCause, hangup_source: ending.hangupSource } : undefined },

@@ -12,6 +12,7 @@ export function callCarrierFrom(carrier: CarrierCalls): CallCarrier {
     control: (upstreamCallId, command) => upstream('run the call command', () => carrier.controlCall(upstreamCallId, command)),
     recordingContent: (ref) => upstream('hand over the recording', () => carrier.recordingContent(ref)),
     onMediaEvent: (listener) => carrier.onMediaEvent((event) => listener(event)),
+    conference: (ref, command) => upstream('run the conference command', () => carrier.controlConference(ref, command)),
   };
 }
 
@@ -22,6 +23,8 @@ async function upstream<T>(what: string, work: () => Promise<T>): Promise<T> {
     // The leg's state as the carrier sees it (ahead of the gateway's by an event still on its way).
     if (isCarrierError(err, 'call_leg_ended')) throw new ApiError('call_already_ended', 'The call already ended');
     if (isCarrierError(err, 'call_leg_not_answered')) throw new ApiError('call_not_in_required_state', 'The call is not answered yet');
+    if (isCarrierError(err, 'conference_closed')) throw new ApiError('conference_action_invalid', 'The conference already ended');
+    if (isCarrierError(err, 'conference_member_absent')) throw new ApiError('conference_action_invalid', 'The participant already left the conference (its call ended)');
     // Whatever else the carrier says went wrong, for the caller it is the carrier's failure: 502, retriable.
     if (isCarrierError(err)) throw new ApiError('upstream_error', `The carrier could not ${what} (${err.message}); retry with backoff`);
     throw err;

@@ -45,7 +45,21 @@ export interface CallCarrier {
   /** A processed recording's audio; null while the carrier is still recording or processing it. */
   recordingContent(ref: string): Promise<{ contentType: string; content: Buffer } | null>;
   onMediaEvent(listener: (event: CallMediaEvent) => void | Promise<void>): () => void;
+  /**
+   * A command on the conference room the gateway's conference `ref` names (conferences domain). Idempotent per
+   * command. Throws ApiError conference_action_invalid when the room ended or the member left it,
+   * call_already_ended / call_not_in_required_state for a join of a leg that hung up / is not answered,
+   * upstream_error when the carrier fails.
+   */
+  conference(ref: string, command: ConferenceCommand): Promise<{ upstreamConferenceId: string }>;
 }
+
+export type ConferenceCommand =
+  | { type: 'create'; endWhenEmpty: boolean }
+  | { type: 'join'; upstreamCallId: string; muted: boolean; onHold: boolean }
+  | { type: 'update'; upstreamCallId: string; muted?: boolean; onHold?: boolean }
+  | { type: 'kick'; upstreamCallId: string }
+  | { type: 'end' };
 
 /** `ref` is the gateway's id of what the command starts or stops (a recording, a media session). */
 export type CallCommand =

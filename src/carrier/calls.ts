@@ -77,8 +77,8 @@ export interface LiveLeg {
 }
 
 export class CallLegs {
-  /** Told when a leg ends (hung up by either side), at its simulated end time. */
-  onLegEnded: ((upstreamCallId: string, at: Date) => void) | null = null;
+  /** Told when a leg ends (hung up by either side), at its simulated end time: media and conferences let it go. */
+  private readonly endListeners: ((upstreamCallId: string, at: Date) => void)[] = [];
   private readonly legs = new Map<string, Leg>();
   private readonly byRef = new Map<string, Leg>();
   private readonly scripts = new Map<string, CallScript[]>();
@@ -127,6 +127,10 @@ export class CallLegs {
       hangupCause: answered ? 'normal_clearing' : 'originator_cancel',
       hangupSource: 'caller',
     });
+  }
+
+  whenLegEnds(listener: (upstreamCallId: string, at: Date) => void): void {
+    this.endListeners.push(listener);
   }
 
   /** The leg as the media side sees it; null for a leg the carrier never had. */
@@ -230,7 +234,7 @@ export class CallLegs {
       for (const t of leg.timers) this.timers.cancel(t);
     }
     this.outbox.publish(event);
-    if (step.type === 'call.hangup') this.onLegEnded?.(leg.id, event.at);
+    if (step.type === 'call.hangup') for (const listener of this.endListeners) listener(leg.id, event.at);
     return event;
   }
 }

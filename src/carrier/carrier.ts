@@ -8,6 +8,7 @@ import {
   DialAccepted,
   DialRequest,
   CallerNameLookupResult,
+  ConferenceCommand,
   CarrierLookupResult,
   CustomerServiceRecord,
   InventoryNumber,
@@ -77,6 +78,8 @@ export interface CarrierCalls {
   recordingContent(ref: string): Promise<RecordingContent | null>;
   /** recording.available and gather.ended; buffered for a listener that isn't attached yet. */
   onMediaEvent(listener: CallMediaEventListener): () => void;
+  /** Opens, joins, mutes, holds, kicks, ends a conference room (see conferences.ts); idempotent per command. */
+  controlConference(conferenceRef: string, command: ConferenceCommand): Promise<{ upstreamConferenceId: string }>;
 }
 
 /** Everything the gateway needs from the carrier. */

@@ -9,6 +9,8 @@
  *   porting_not_supported  → 422 porting_not_supported
  *   call_leg_ended         → 409 call_already_ended (a command on a leg that hung up)
  *   call_leg_not_answered  → 409 call_not_in_required_state (a media command before the answer)
+ *   conference_closed      → 409 conference_action_invalid (a command on a conference room that has ended)
+ *   conference_member_absent → 409 conference_action_invalid (a change to a member who left the room)
  *   upstream_error         → 502 upstream_error (retriable: back off and retry, with the same orderRef for orders)
  */
 export type CarrierErrorCode =
@@ -20,6 +22,8 @@ export type CarrierErrorCode =
   | 'porting_not_supported'
   | 'call_leg_ended'
   | 'call_leg_not_answered'
+  | 'conference_closed'
+  | 'conference_member_absent'
   | 'upstream_error';
 
 export interface CarrierErrorOptions {

@@ -17,7 +17,8 @@ export type CarrierOperation =
   | 'hangupCall'
   | 'callStatus'
   | 'controlCall'
-  | 'recordingContent';
+  | 'recordingContent'
+  | 'controlConference';
 
 /** Groups of operations, matching the interface parts (CarrierNumbers, CarrierLookup, CarrierPorting, CarrierCalls). */
 export type CarrierArea = 'numbers' | 'lookup' | 'porting' | 'calls';
@@ -39,6 +40,7 @@ const AREA_OF: Readonly<Record<CarrierOperation, CarrierArea>> = {
   callStatus: 'calls',
   controlCall: 'calls',
   recordingContent: 'calls',
+  controlConference: 'calls',
 };
 
 /**

@@ -48,7 +48,7 @@ export class CallMedia {
     private readonly outbox: EventOutbox<CallMediaEvent>,
     private readonly settings: MediaSettings,
   ) {
-    legs.onLegEnded = (upstreamCallId, at) => this.legEnded(upstreamCallId, at);
+    legs.whenLegEnds((upstreamCallId, at) => this.legEnded(upstreamCallId, at));
   }
 
   /** Runs a command on an answered leg. Idempotent per ref: repeating a start or a stop changes nothing. */

@@ -5,6 +5,7 @@ import { parseE164 } from './e164';
 import { EventOutbox } from './events';
 import { CallLegs } from './calls';
 import { CallMedia } from './media';
+import { ConferenceRooms } from './conferences';
 import { CarrierOperation, Faults, FaultTarget } from './faults';
 import { generateInventory, InventoryCatalogue } from './inventory';
 import { NumberLifecycle } from './lifecycle';
@@ -23,6 +24,8 @@ import {
   DialAccepted,
   DialRequest,
   CallerNameLookupResult,
+  ConferenceCommand,
+  ConferenceState,
   CarrierLookupResult,
   CustomerServiceRecord,
   InventoryNumber,
@@ -84,6 +87,8 @@ export interface CarrierSimulatorControls {
   activeCalls(): number;
   /** The leg this one is bridged with, or null. */
   bridgedWith(upstreamCallId: string): string | null;
+  /** A conference room as the carrier sees it (members, mute and hold), or null for a ref never opened. */
+  conference(conferenceRef: string): ConferenceState | null;
 }
 
 export interface CarrierSimulator extends Carrier {
@@ -107,6 +112,7 @@ class Simulator implements CarrierSimulator {
   private readonly calls: CallLegs;
   private readonly mediaOutbox: EventOutbox<CallMediaEvent>;
   private readonly media: CallMedia;
+  private readonly conferences: ConferenceRooms;
   private closed = false;
 
   constructor(opts: CarrierSimulatorOptions) {
@@ -129,6 +135,7 @@ class Simulator implements CarrierSimulator {
     this.calls = new CallLegs(this.timers, this.callOutbox, { seed: this.seed, timeScale, clock: opts.clock ?? systemClock });
     this.mediaOutbox = new EventOutbox<CallMediaEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
     this.media = new CallMedia(this.calls, this.timers, this.mediaOutbox, { seed: this.seed, timeScale });
+    this.conferences = new ConferenceRooms(this.calls, this.seed);
     this.controls = this.buildControls();
   }
 
@@ -226,6 +233,10 @@ class Simulator implements CarrierSimulator {
     return this.mediaOutbox.subscribe(listener);
   }
 
+  controlConference(conferenceRef: string, command: ConferenceCommand): Promise<{ upstreamConferenceId: string }> {
+    return this.remote('controlConference', () => this.conferences.control(conferenceRef, command));
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -268,6 +279,7 @@ class Simulator implements CarrierSimulator {
       scriptNextCall: (to, script) => this.calls.script(to, script),
       activeCalls: () => this.calls.activeCount(),
       bridgedWith: (upstreamCallId) => this.media.bridgedWith(upstreamCallId),
+      conference: (conferenceRef) => this.conferences.state(conferenceRef),
     };
   }
 }

@@ -245,3 +245,27 @@ export interface RecordingContent {
   startedAt: Date;
   endedAt: Date;
 }
+
+/**
+ * A command on a conference room, named by the gateway's ref (its conference id). `create` opens the room; the
+ * others act on it or on one member (a leg, by its upstream call id).
+ */
+export type ConferenceCommand =
+  | { type: 'create'; endWhenEmpty: boolean }
+  | { type: 'join'; upstreamCallId: string; muted: boolean; onHold: boolean }
+  | { type: 'update'; upstreamCallId: string; muted?: boolean; onHold?: boolean }
+  | { type: 'kick'; upstreamCallId: string }
+  | { type: 'end' };
+
+export interface ConferenceMemberState {
+  upstreamCallId: string;
+  muted: boolean;
+  onHold: boolean;
+}
+
+export interface ConferenceState {
+  upstreamConferenceId: string;
+  ref: string;
+  closed: boolean;
+  members: ConferenceMemberState[];
+}

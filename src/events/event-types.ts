@@ -32,6 +32,12 @@ export const EVENT_TYPES = [
   'call.transcription.stopped',
   'call.gather.started',
   'call.gather.ended',
+  // conferences (participants' events are of the conference resource: one sequence per conference)
+  'conference.created',
+  'conference.participant.joined',
+  'conference.participant.left',
+  'conference.participant.updated',
+  'conference.ended',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -14,6 +14,8 @@ export type PubSubTopics = {
   EVENT_RECORDED: [tenantId: string, payload: EventEnvelope];
   /** A call moved to `status`; the outbox event that recorded it (id, per-call sequence, type). */
   CALL_STATUS_CHANGED: [tenantId: string, payload: CallStatusChange];
+  /** A conference (or one of its participants) changed; the outbox event that recorded it. */
+  CONFERENCE_CHANGED: [tenantId: string, payload: ConferenceChange];
   /** A porting order entered a new state. */
   PORTING_ORDER_CHANGED: [tenantId: string, payload: { tenantId: string; portingOrderId: string; status: string }];
 };
@@ -22,6 +24,18 @@ export interface CallStatusChange {
   tenantId: string;
   callId: string;
   status: string;
+  eventId: string;
+  eventType: string;
+  sequence: number;
+  /** ISO instant. */
+  occurredAt: string;
+}
+
+export interface ConferenceChange {
+  tenantId: string;
+  conferenceId: string;
+  /** The participant the event is about (joined, left, updated); null for the conference's own events. */
+  participantId: string | null;
   eventId: string;
   eventType: string;
   sequence: number;

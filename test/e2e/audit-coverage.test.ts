@@ -103,6 +103,21 @@ describe('every mutation leaves an audit row', () => {
     { mutation: 'stopCallTranscription', run: async () => ({ query: 'mutation($id: ID!) { stopCallTranscription(id: $id) { id } }', variables: { id: state.callA } }) },
     { mutation: 'gatherCallDigits', run: async () => ({ query: 'mutation($id: ID!) { gatherCallDigits(id: $id) { id } }', variables: { id: state.callA } }) },
     { mutation: 'bridgeCall', run: async () => ({ query: 'mutation($id: ID!, $other: ID!) { bridgeCall(id: $id, input: { callId: $other }) { id } }', variables: { id: state.callA, other: state.callB } }) },
+    {
+      mutation: 'createConference',
+      run: async () => ({ query: 'mutation { createConference(input: { name: "audit", endWhenEmpty: false }) { id } }' }),
+      after: (d) => void (state.conference = d.createConference.id),
+    },
+    {
+      mutation: 'addConferenceParticipant',
+      run: async () => ({ query: 'mutation($c: ID!, $call: ID!) { addConferenceParticipant(conferenceId: $c, input: { callId: $call }) { id } }', variables: { c: state.conference, call: state.callA } }),
+      after: (d) => void (state.participant = d.addConferenceParticipant.id),
+    },
+    ...['mute', 'unmute', 'hold', 'unhold', 'kick'].map((verb) => ({
+      mutation: `${verb}ConferenceParticipant`,
+      run: async () => ({ query: `mutation($c: ID!, $p: ID!) { ${verb}ConferenceParticipant(conferenceId: $c, participantId: $p) { id } }`, variables: { c: state.conference, p: state.participant } }),
+    })),
+    { mutation: 'endConference', run: async () => ({ query: 'mutation($id: ID!) { endConference(id: $id) { id } }', variables: { id: state.conference } }) },
     { mutation: 'deleteRecording', run: async () => ({ query: 'mutation($id: ID!) { deleteRecording(id: $id) { id } }', variables: { id: state.recording } }) },
     { mutation: 'hangupCall', run: async () => ({ query: 'mutation($id: ID!) { hangupCall(id: $id) { id } }', variables: { id: state.call } }) },
     {

@@ -81,6 +81,13 @@ describe('tenant isolation, everywhere', () => {
     // A call from that number to a busy destination: it ends (busy, hold released) in a few simulated seconds.
     const call = await created('call', await asA('POST', '/calls', { from: number.e164, to: '+15125550486' }));
     for (let i = 0; i < 200 && !(await asA('GET', `/calls/${call.id}`)).body?.ended_at; i++) await new Promise((r) => setTimeout(r, 50));
+    // A conference kept open, with a participant whose call then hung up (so nothing moves while B probes).
+    const conference = await created('conference', await asA('POST', '/conferences', { end_when_empty: false }));
+    carrier.controls.scriptNextCall('+15125550491', { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
+    const talking = await asA('POST', '/calls', { from: number.e164, to: '+15125550491' });
+    for (let i = 0; i < 200 && (await asA('GET', `/calls/${talking.body.id}`)).body?.status !== 'answered'; i++) await new Promise((r) => setTimeout(r, 50));
+    await created('conference_participant', await asA('POST', `/conferences/${conference.id}/participants`, { call_id: talking.body.id }));
+    await asA('POST', `/calls/${talking.body.id}/actions/hangup`);
     // No more delivery attempts in the background while B probes.
     await asA('PATCH', `/webhooks/${owned.get('webhook_subscription')}`, { enabled: false });
     owned.set('payment', await paymentOf(a.tenantId));
@@ -96,7 +103,7 @@ describe('tenant isolation, everywhere', () => {
   const shapeOf = (r: { status: number; body: any }) => `${r.status} ${r.body?.error?.code ?? ''}`;
 
   it('tenant A owns one of every kind (the fixture itself)', () => {
-    expect([...owned.keys()].sort()).toEqual(['api_key', 'call', 'connection', 'emergency_address', 'number_reservation', 'payment', 'phone_number', 'webhook_delivery', 'webhook_subscription'].sort());
+    expect([...owned.keys()].sort()).toEqual(['api_key', 'call', 'conference', 'conference_participant', 'connection', 'emergency_address', 'number_reservation', 'payment', 'phone_number', 'webhook_delivery', 'webhook_subscription'].sort());
   });
 
   it('REST: on every route taking an id, B using any of A’s ids gets what an unknown id gets, and changes nothing', async () => {
