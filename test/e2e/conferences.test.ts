@@ -304,7 +304,7 @@ describe('conferences over GraphQL', () => {
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${a.key}` });
     type Change = { eventType: string; sequence: number; conference: { id: string; status: string }; participant: { id: string; muted: boolean } | null };
     const all = collect<{ data: { conferenceChanged: Change } }>(client, 'subscription { conferenceChanged { eventId eventType sequence occurredAt conference { id status } participant { id muted } } }', 4, 15_000);
-    await all.ready;
+    await gw.untilSubscribed('CONFERENCE_CHANGED', a.tenantId);
     // Another tenant's conference changes first: had any leaked, they would lead the list.
     const theirs = (await post(b, '/conferences')).body.id;
     const theirCall = await answered(b, '+15125550761', '+15125550101');
@@ -313,7 +313,7 @@ describe('conferences over GraphQL', () => {
 
     const ours = (await post(a, '/conferences', { end_when_empty: false })).body.id;
     const one = collect<{ data: { conferenceChanged: Change } }>(client, `subscription { conferenceChanged(id: "${ours}") { eventType sequence conference { id } } }`, 3, 15_000);
-    await one.ready;
+    await gw.untilSubscribed('CONFERENCE_CHANGED', a.tenantId, 2);
     const other = (await post(a, '/conferences')).body.id;
     const call = await answered(a, '+15125550762');
     const p = (await post(a, `/conferences/${ours}/participants`, { call_id: call })).body.id;
