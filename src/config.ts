@@ -43,8 +43,10 @@ export interface Config {
   wsMaxSubscriptionsPerTenant: number;
   /** Multiplies the carrier simulator's delays (activations, call progress); 0.01 plays a 60 s call in 0.6 s. */
   carrierTimeScale: number;
-  /** Minutes of the destination's price frozen as a credit hold when a call is placed. */
+  /** Minutes of the destination's price frozen as a credit hold when a call is placed (or an inbound one answered). */
   callHoldEstimateMinutes: number;
+  /** Seconds an inbound call rings unanswered before the carrier ends it no_answer (scaled by CARRIER_TIME_SCALE). */
+  inboundRingTimeoutSecs: number;
   /** How often calls whose carrier leg is gone are looked for and settled (also once at start). */
   callRecoveryIntervalMs: number;
   /** Largest porting document (LOA, bill) accepted by POST /v1/numbers/porting-documents, bytes. */
@@ -194,6 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsMaxSubscriptionsPerTenant: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_TENANT', 500, 1, 1_000_000),
     carrierTimeScale: decimal(env, 'CARRIER_TIME_SCALE', 1, 0, 100),
     callHoldEstimateMinutes: int(env, 'CALL_HOLD_ESTIMATE_MINUTES', 10, 1, 240),
+    inboundRingTimeoutSecs: int(env, 'INBOUND_RING_TIMEOUT_SECS', 30, 1, 600),
     callRecoveryIntervalMs: int(env, 'CALL_RECOVERY_INTERVAL_MS', 60_000, 100, 86_400_000),
     portingDocumentMaxBytes: int(env, 'PORTING_DOCUMENT_MAX_BYTES', 5 * 1_048_576, 1024, 25 * 1_048_576),
     numbersJobsIntervalMs: int(env, 'NUMBERS_JOBS_INTERVAL_MS', 30_000, 0, 3_600_000),

@@ -4,7 +4,7 @@ import { queryInstant, queryInt, queryPhoneNumber, queryString, restList, RestRo
 // The Call resource: Telnyx/Twilio-like paths. Call control is POST /calls/{id}/actions/<action>, one route per
 // action of the calls domain's CALL_ACTIONS table, each running its mutation.
 const CALL_FIELDS = `id direction from to status connectionId phoneNumberId destinationCountry timeoutSecs answeringMachineDetection record amdResult
-  hangupCause hangupSource queuedAt initiatedAt ringingAt answeredAt endedAt billableSeconds includedSeconds chargeCents`;
+  hangupCause hangupSource queuedAt initiatedAt ringingAt answeredAt endedAt billableSeconds includedSeconds chargeCents screening`;
 const CALL_DETAIL = `${CALL_FIELDS} bridgedCallId bridgedAt
   recordings { id status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl createdAt }
   media { id kind name status params result feeCents startedAt stoppedAt stopReason }
@@ -34,6 +34,8 @@ export const ACTION_MUTATIONS: Record<keyof typeof CALL_ACTIONS, ActionMutation>
   transcription_start: { mutation: 'startCallTranscription', input: 'StartCallTranscriptionInput', optional: true },
   transcription_stop: { mutation: 'stopCallTranscription' },
   gather: { mutation: 'gatherCallDigits', input: 'GatherCallInput', optional: true },
+  answer: { mutation: 'answerCall' },
+  reject: { mutation: 'rejectCall', input: 'RejectCallInput', optional: true },
 };
 
 const actionRoutes: RestRoute[] = Object.entries(ACTION_MUTATIONS).map(([action, { mutation, input, optional }]) => ({
@@ -99,4 +101,14 @@ export const callRoutes: RestRoute[] = [
     shape: (data) => toSnake(data.call),
   },
   ...actionRoutes,
+  {
+    // Test mode (like Stripe's test helpers): the simulated carrier plays a caller. Not a carrier operation.
+    method: 'POST',
+    path: '/test-helpers/inbound-calls',
+    summary: 'Test mode: the simulated carrier rings one of your active numbers; answers the inbound call it recorded',
+    document: `mutation SimulateInboundCall($input: SimulateInboundCallInput!) { simulateInboundCall(input: $input) { ${CALL_FIELDS} } }`,
+    bodyInput: 'SimulateInboundCallInput',
+    shape: (data) => toSnake(data.simulateInboundCall),
+    status: 201,
+  },
 ];

@@ -6,6 +6,7 @@ import { ApiError } from '../platform/errors';
 import { ServiceDeps } from '../platform/service-deps';
 import { CALL_SELECT, CallView, isTerminal } from './calls.events';
 import { bridge, recordStart, recordStop } from './calls.control';
+import { answer, reject } from './calls.answer';
 import { gather, streamingStart, streamingStop, transcriptionStart, transcriptionStop } from './calls.media';
 import { applyInOrder } from './calls.progress';
 import { endWithoutCarrier, getCall, requireCallCarrier } from './calls.service';
@@ -40,6 +41,9 @@ export const CALL_ACTIONS = {
   transcription_start: { validFrom: ANSWERED, run: ({ deps, actor, call, params }) => transcriptionStart(deps, actor, call, params) },
   transcription_stop: { validFrom: ANSWERED, run: ({ deps, actor, call }) => transcriptionStop(deps, actor, call) },
   gather: { validFrom: ANSWERED, run: ({ deps, actor, call, params }) => gather(deps, actor, call, params) },
+  // Inbound calls only (calls.answer.ts): an outbound call answers 409 call_not_in_required_state.
+  answer: { validFrom: ['ringing'], run: answer },
+  reject: { validFrom: ['ringing'], run: reject },
 } satisfies Record<string, CallActionSpec>;
 
 export type CallActionName = keyof typeof CALL_ACTIONS;

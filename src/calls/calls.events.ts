@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
-import { AnsweringMachineDetection, CallDirection, CallStatus } from '../generated/prisma/enums';
+import { AnsweringMachineDetection, CallDirection, CallScreening, CallStatus } from '../generated/prisma/enums';
 import { recordEvent, RecordedEvent } from '../events/events.service';
 import { EventType } from '../events/event-types';
 
@@ -44,6 +44,7 @@ export interface CallView {
   createdAt: Date;
   bridgedCallId: string | null;
   bridgedAt: Date | null;
+  screening: CallScreening | null;
 }
 
 export const CALL_SELECT = {
@@ -51,7 +52,7 @@ export const CALL_SELECT = {
   carrierCostPerMinuteMillicents: true, status: true, timeoutSecs: true, answeringMachineDetection: true, record: true, amdResult: true, upstreamCallId: true,
   hangupCause: true, hangupSource: true, queuedAt: true, initiatedAt: true, ringingAt: true, answeredAt: true, endedAt: true, billableSeconds: true,
   includedSeconds: true, markupBps: true, holdId: true, chargeCents: true, chargeLedgerEntryId: true, createdAt: true,
-  bridgedCallId: true, bridgedAt: true,
+  bridgedCallId: true, bridgedAt: true, screening: true,
 } as const;
 
 /** The event type announcing that a call reached `status`. */
@@ -95,6 +96,7 @@ export async function recordCallEvent(tx: Prisma.TransactionClient, call: CallVi
       ended_at: call.endedAt,
       billable_seconds: call.billableSeconds,
       charge_cents: call.chargeCents,
+      screening: call.screening,
     },
   });
 }

@@ -14,6 +14,7 @@ import { stopCallMedia } from './calls.media-end';
 import { leaveConferencesOnHangup } from '../conferences/conferences.hangup';
 import { ACTION_FEE_CENTS } from './action-fees';
 import { billableSeconds, rateCall } from './rating';
+import { receiveInboundCall } from './calls.inbound';
 
 // The call state machine. A call only moves forward (queued → initiated → ringing → answered) and ends once
 // (completed | busy | no_answer | failed | canceled). Each move is one transaction: the row, its transition
@@ -125,7 +126,7 @@ async function settle(tx: Prisma.TransactionClient, deps: ServiceDeps, call: Cal
       transactionId,
       actualCents: rating.amountCents,
       kind: 'call_charge',
-      description: `Call to ${call.toNumber}, ${rating.chargedSeconds} s charged of ${rating.billableSeconds} s`,
+      description: `${call.direction === 'inbound' ? `Inbound call from ${call.fromNumber} to ${call.toNumber}` : `Call to ${call.toNumber}`}, ${rating.chargedSeconds} s charged of ${rating.billableSeconds} s`,
       reference: { type: 'call', id: call.id },
     });
     chargeLedgerEntryId = consumed.ledgerEntryId;
@@ -151,6 +152,8 @@ export function statusOf(event: CallLegEvent): CallStatus {
   switch (event.type) {
     case 'call.machine_detection.ended':
       return 'answered';
+    case 'call.incoming':
+      return 'ringing';
     case 'call.initiated':
       return 'initiated';
     case 'call.ringing':
@@ -167,6 +170,7 @@ export type Applied = 'applied' | 'ignored' | 'unknown_call';
 /** One carrier event. Idempotent: an event that doesn't move the call forward is ignored. */
 export async function applyCallEvent(deps: ServiceDeps, event: CallLegEvent): Promise<Applied> {
   if (!isUuid(event.callRef)) return 'ignored';
+  if (event.type === 'call.incoming') return receiveInboundCall(deps, event);
   return inTransaction(deps.db, async (tx) => {
     const call = await lockCall(tx, event.callRef);
     if (!call) return 'unknown_call';

@@ -1,10 +1,17 @@
-import { CarrierCalls, isCarrierError } from '../carrier';
+import { CarrierCalls, CarrierSimulatorControls, isCarrierError } from '../carrier';
 import { ApiError } from '../platform/errors';
 import { CallCarrier } from './carrier-port';
 
-/** The carrier's calls API (the simulator, or a real carrier behind the same interface) as the domain's port. */
-export function callCarrierFrom(carrier: CarrierCalls): CallCarrier {
+/**
+ * The carrier's calls API (the simulator, or a real carrier behind the same interface) as the domain's port. A
+ * simulator (it has controls) can also play an inbound caller, for the test-mode endpoint.
+ */
+export function callCarrierFrom(carrier: CarrierCalls & { controls?: Pick<CarrierSimulatorControls, 'ringInbound'> }): CallCarrier {
+  const controls = carrier.controls;
   return {
+    answer: (upstreamCallId) => upstream('answer the call', () => carrier.answerCall(upstreamCallId)),
+    reject: (upstreamCallId, cause) => upstream('reject the call', () => carrier.rejectCall(upstreamCallId, cause)),
+    ...(controls ? { simulateInbound: (call) => upstream('ring the inbound call', async () => controls.ringInbound(call)) } : {}),
     dial: (req) => upstream('place the call', () => carrier.dial(req)),
     hangup: (upstreamCallId) => upstream('hang up the call', () => carrier.hangupCall(upstreamCallId)),
     leg: (upstreamCallId) => upstream('report on the call', () => carrier.callStatus(upstreamCallId)),

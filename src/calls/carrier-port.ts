@@ -6,9 +6,9 @@ export type CallLegOutcome = 'answered' | 'busy' | 'no_answer' | 'failed' | 'can
 export interface CallLegEvent {
   /** Unique per (leg, type). */
   id: string;
-  type: 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.machine_detection.ended' | 'call.hangup';
+  type: 'call.incoming' | 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.machine_detection.ended' | 'call.hangup';
   upstreamCallId: string;
-  /** The gateway's call id, given to `dial`. */
+  /** The gateway's call id, given to `dial`; for an inbound call, the carrier's UUID, kept as the call's id. */
   callRef: string;
   /** When it happened on the network (the carrier's clock): rating reads answer and hangup from here. */
   at: Date;
@@ -18,6 +18,28 @@ export interface CallLegEvent {
   hangupSource?: string;
   /** call.machine_detection.ended only. */
   amdResult?: 'human' | 'machine';
+  /** call.incoming only. */
+  inbound?: IncomingCall;
+}
+
+export interface IncomingCall {
+  from: string;
+  /** The number called (a tenant's DID, if anyone's). */
+  to: string;
+  /** How long the carrier lets it ring unanswered before it ends no_answer. */
+  ringTimeoutSecs: number;
+  /** The caller failed the carrier's reputation check. */
+  suspicious: boolean;
+}
+
+export type InboundRejectCause = 'call_rejected' | 'user_busy' | 'unallocated_number';
+
+/** The test-mode caller: rings one of the carrier's numbers as someone outside would. Seconds are simulated. */
+export interface SimulatedInboundCall {
+  from: string;
+  to: string;
+  ringTimeoutSecs?: number;
+  talkSeconds?: number;
 }
 
 export interface CallLeg {
@@ -34,6 +56,12 @@ export interface CallCarrier {
   dial(req: { callRef: string; from: string; to: string; timeoutSecs: number; answeringMachineDetection?: 'disabled' | 'detect' | 'detect_beep' }): Promise<{ upstreamCallId: string }>;
   /** Hangs the leg up and answers its hangup event. Throws ApiError upstream_error when the carrier fails. */
   hangup(upstreamCallId: string): Promise<CallLegEvent>;
+  /** Picks up a ringing inbound leg and answers its call.answered event (call_already_ended once it hung up). */
+  answer(upstreamCallId: string): Promise<CallLegEvent>;
+  /** Refuses a ringing inbound leg and answers its hangup event. */
+  reject(upstreamCallId: string, cause: InboundRejectCause): Promise<CallLegEvent>;
+  /** Only a simulated carrier can play the caller: rings an inbound call and answers its call.incoming event. */
+  simulateInbound?(call: SimulatedInboundCall): Promise<CallLegEvent>;
   /** The carrier's view of a leg; null when the carrier has no such leg any more (lost with a restart). */
   leg(upstreamCallId: string): Promise<CallLeg | null>;
   onCallEvent(listener: (event: CallLegEvent) => void | Promise<void>): () => void;

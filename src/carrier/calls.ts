@@ -4,7 +4,8 @@ import { parseE164 } from './e164';
 import { EventOutbox } from './events';
 import { hash32, unitFrom } from './random';
 import { TimerSet } from './timers';
-import { CallEvent, CallEventType, CallLegStatus, CallOutcome, CallScript, DialAccepted, DialRequest, HangupCause } from './types';
+import { randomUUID } from 'node:crypto';
+import { CallEvent, CallEventType, CallLegStatus, CallOutcome, CallScript, DialAccepted, DialRequest, HangupCause, InboundRejectCause, InboundRingRequest } from './types';
 
 /**
  * Outbound call legs: queued with the carrier → initiated → ringing → answered → hangup, or busy, no answer,
@@ -27,7 +28,12 @@ export interface CallSettings {
   seed: string;
   timeScale: number;
   clock: Clock;
+  /** How long an inbound call rings unanswered before the carrier gives up (simulated seconds). */
+  inboundRingTimeoutSecs: number;
 }
+
+/** A caller whose number ends so fails the carrier's reputation check (as a robocall-flagged number would). */
+export const SUSPICIOUS_CALLER_ENDING = '666';
 
 const INITIATED_AFTER_MS = 200;
 /** Answering-machine detection listens this long after the answer before it decides. */
@@ -49,6 +55,7 @@ interface Step {
 
 interface Leg {
   id: string;
+  direction: 'outbound' | 'inbound';
   callRef: string;
   from: string;
   to: string;
@@ -64,6 +71,8 @@ interface Leg {
   hangupCause: HangupCause | null;
   hangupEvent: CallEvent | null;
   lastAt: number;
+  /** Inbound legs: how long the caller talks once answered (simulated ms). */
+  talkMs: number;
 }
 
 /** What the media side (recordings, streams, gathers) needs to know of a leg. */
@@ -100,8 +109,8 @@ export class CallLegs {
     const dialedAt = this.settings.clock.now().getTime();
     const id = `cl_${hex32(hash32(this.settings.seed, 'call', req.callRef))}${hex32(hash32(this.settings.seed, 'call-2', req.callRef))}`;
     const leg: Leg = {
-      id, callRef: req.callRef, from: req.from, to: req.to, dialedAt, dialedReal: Date.now(), steps: this.plan(req), next: 0, timers: [],
-      answeredAt: null, endedAt: null, outcome: null, hangupCause: null, hangupEvent: null, lastAt: dialedAt,
+      id, direction: 'outbound', callRef: req.callRef, from: req.from, to: req.to, dialedAt, dialedReal: Date.now(), steps: this.plan(req), next: 0, timers: [],
+      answeredAt: null, endedAt: null, outcome: null, hangupCause: null, hangupEvent: null, lastAt: dialedAt, talkMs: 0,
     };
     this.legs.set(id, leg);
     this.byRef.set(req.callRef, leg);
@@ -124,8 +133,9 @@ export class CallLegs {
       type: 'call.hangup',
       offsetMs: at - leg.dialedAt,
       outcome: answered ? 'answered' : 'canceled',
-      hangupCause: answered ? 'normal_clearing' : 'originator_cancel',
-      hangupSource: 'caller',
+      hangupCause: answered ? 'normal_clearing' : leg.direction === 'inbound' ? 'call_rejected' : 'originator_cancel',
+      // The gateway's side of an inbound call is the called one.
+      hangupSource: leg.direction === 'inbound' ? 'callee' : 'caller',
     });
   }
 
@@ -154,7 +164,7 @@ export class CallLegs {
     const leg = this.legs.get(upstreamCallId);
     if (!leg) return null;
     const last = leg.next > 0 ? leg.steps[leg.next - 1].type : null;
-    const state = leg.hangupEvent ? 'ended' : last === 'call.answered' || last === 'call.machine_detection.ended' ? 'answered' : last === 'call.ringing' ? 'ringing' : last === 'call.initiated' ? 'initiated' : 'dialing';
+    const state = leg.hangupEvent ? 'ended' : leg.direction === 'inbound' && leg.answeredAt === null ? 'ringing' : last === 'call.answered' || last === 'call.machine_detection.ended' ? 'answered' : last === 'call.ringing' ? 'ringing' : last === 'call.initiated' ? 'initiated' : 'dialing';
     return {
       upstreamCallId: leg.id,
       callRef: leg.callRef,
@@ -164,6 +174,74 @@ export class CallLegs {
       outcome: leg.outcome,
       hangupCause: leg.hangupCause,
     };
+  }
+
+  /**
+   * Someone calls `to` (inbound). The leg rings at once and the carrier announces it with a call.incoming event
+   * (also returned); the call ref is the carrier's, a UUID the gateway keeps as the call's id. Unanswered, the
+   * leg ends no_answer (cause timeout) after the ring timeout, or canceled when the caller gives up first.
+   */
+  ring(req: InboundRingRequest): CallEvent {
+    if (!parseE164(req?.from)) throw invalidNumber(req?.from);
+    if (!parseE164(req.to)) throw invalidNumber(req.to);
+    const ringTimeoutSecs = req.ringTimeoutSecs ?? this.settings.inboundRingTimeoutSecs;
+    for (const [name, v] of [['ringTimeoutSecs', ringTimeoutSecs], ['talkSeconds', req.talkSeconds], ['callerHangsUpAfterSecs', req.callerHangsUpAfterSecs]] as const) {
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new CarrierError('order_invalid', `${name} must be a whole number ≥ 1`);
+    }
+    const callRef = randomUUID();
+    const rungAt = this.settings.clock.now().getTime();
+    const id = `cl_${hex32(hash32(this.settings.seed, 'inbound', callRef))}${hex32(hash32(this.settings.seed, 'inbound-2', callRef))}`;
+    const timeoutMs = ringTimeoutSecs * 1000;
+    const giveUpMs = req.callerHangsUpAfterSecs !== undefined ? req.callerHangsUpAfterSecs * 1000 : Number.POSITIVE_INFINITY;
+    const end: Step =
+      giveUpMs < timeoutMs
+        ? { type: 'call.hangup', offsetMs: giveUpMs, outcome: 'canceled', hangupCause: 'originator_cancel', hangupSource: 'caller' }
+        : { type: 'call.hangup', offsetMs: timeoutMs, outcome: 'no_answer', hangupCause: 'timeout', hangupSource: 'carrier' };
+    const leg: Leg = {
+      id, direction: 'inbound', callRef, from: req.from, to: req.to, dialedAt: rungAt, dialedReal: Date.now(), steps: [end], next: 0, timers: [],
+      answeredAt: null, endedAt: null, outcome: null, hangupCause: null, hangupEvent: null, lastAt: rungAt,
+      talkMs: 1000 * (req.talkSeconds ?? 15 + Math.floor(unitFrom(this.settings.seed, 'inbound-talk', req.from) * 286)),
+    };
+    this.legs.set(id, leg);
+    this.byRef.set(callRef, leg);
+    leg.timers.push(this.timers.start(end.offsetMs * this.settings.timeScale, () => this.emitNext(leg)));
+    const incoming: CallEvent = {
+      id: `${id}:call.incoming`, type: 'call.incoming', upstreamCallId: id, callRef, at: new Date(rungAt),
+      inbound: { from: req.from, to: req.to, ringTimeoutSecs, suspicious: req.suspicious ?? req.from.endsWith(SUSPICIOUS_CALLER_ENDING) },
+    };
+    this.outbox.publish(incoming);
+    return incoming;
+  }
+
+  /** The called side picks up a ringing inbound leg; answers its call.answered event (again, when already answered). */
+  answer(upstreamCallId: string): CallEvent {
+    const leg = this.inboundLeg(upstreamCallId);
+    if (leg.answeredAt !== null && !leg.hangupEvent) return { id: `${leg.id}:call.answered`, type: 'call.answered', upstreamCallId: leg.id, callRef: leg.callRef, at: new Date(leg.answeredAt) };
+    if (leg.hangupEvent) throw new CarrierError('call_leg_ended', `call leg ${upstreamCallId} already ended`);
+    for (const t of leg.timers) this.timers.cancel(t);
+    const at = this.nowOf(leg) - leg.dialedAt;
+    // From the answer on, the caller talks for its talk time and hangs up.
+    leg.steps = [{ type: 'call.answered', offsetMs: at }, { type: 'call.hangup', offsetMs: at + leg.talkMs, outcome: 'answered', hangupCause: 'normal_clearing', hangupSource: 'caller' }];
+    leg.next = 0;
+    leg.timers = [this.timers.start(leg.talkMs * this.settings.timeScale, () => this.emitNext(leg))];
+    return this.emit(leg, leg.steps[0]);
+  }
+
+  /** The called side refuses a ringing inbound leg: busy for the caller (failed for a number nobody has). call_leg_ended once it hung up. */
+  reject(upstreamCallId: string, cause: InboundRejectCause): CallEvent {
+    const leg = this.inboundLeg(upstreamCallId);
+    if (leg.hangupEvent) throw new CarrierError('call_leg_ended', `call leg ${upstreamCallId} already ended`);
+    if (leg.answeredAt !== null) throw new CarrierError('order_invalid', `call leg ${upstreamCallId} is answered: hang it up instead`);
+    for (const t of leg.timers) this.timers.cancel(t);
+    const offsetMs = this.nowOf(leg) - leg.dialedAt;
+    return this.emit(leg, { type: 'call.hangup', offsetMs, outcome: cause === 'unallocated_number' ? 'failed' : 'busy', hangupCause: cause, hangupSource: 'callee' });
+  }
+
+  private inboundLeg(upstreamCallId: string): Leg {
+    const leg = this.legs.get(upstreamCallId);
+    if (!leg) throw new CarrierError('order_not_found', `no call leg ${upstreamCallId}`);
+    if (leg.direction !== 'inbound') throw new CarrierError('order_invalid', `call leg ${upstreamCallId} is outbound`);
+    return leg;
   }
 
   /** The next call to `to` follows this script instead of its pattern (scripts queue per number). */

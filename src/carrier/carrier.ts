@@ -7,6 +7,7 @@ import {
   CallMediaEventListener,
   DialAccepted,
   DialRequest,
+  InboundRejectCause,
   CallerNameLookupResult,
   ConferenceCommand,
   CarrierLookupResult,
@@ -62,12 +63,16 @@ export interface CarrierPorting {
   csrLookup(phoneNumber: string): Promise<CustomerServiceRecord>;
 }
 
-/** Outbound calls: dial, hang up, ask after a leg; progress arrives as CallEvents. */
+/** Calls: dial, answer or reject inbound legs, hang up, ask after a leg; progress arrives as CallEvents. */
 export interface CarrierCalls {
   /** Accepts the call at once; its progress follows as events. Idempotent per `callRef`. */
   dial(req: DialRequest): Promise<DialAccepted>;
   /** Ends the leg now and answers its hangup event (also published); idempotent for a leg that already ended. */
   hangupCall(upstreamCallId: string): Promise<CallEvent>;
+  /** Picks up a ringing inbound leg; answers its call.answered event (also published). call_leg_ended once it hung up. */
+  answerCall(upstreamCallId: string): Promise<CallEvent>;
+  /** Refuses a ringing inbound leg; answers its hangup event (also published). Idempotent for a leg that ended. */
+  rejectCall(upstreamCallId: string, cause: InboundRejectCause): Promise<CallEvent>;
   /** What the carrier knows of a leg; null when it has none (never dialled here, or lost with a restart). */
   callStatus(upstreamCallId: string): Promise<CallLegStatus | null>;
   /** Events that arrived while nobody listened are replayed to the new listener. Returns the detach function. */

@@ -15,6 +15,8 @@ export type CarrierOperation =
   | 'csrLookup'
   | 'dial'
   | 'hangupCall'
+  | 'answerCall'
+  | 'rejectCall'
   | 'callStatus'
   | 'controlCall'
   | 'recordingContent'
@@ -37,6 +39,8 @@ const AREA_OF: Readonly<Record<CarrierOperation, CarrierArea>> = {
   csrLookup: 'porting',
   dial: 'calls',
   hangupCall: 'calls',
+  answerCall: 'calls',
+  rejectCall: 'calls',
   callStatus: 'calls',
   controlCall: 'calls',
   recordingContent: 'calls',

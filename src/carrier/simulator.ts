@@ -22,6 +22,8 @@ import {
   CallMediaEventListener,
   CallScript,
   DialAccepted,
+  InboundRejectCause,
+  InboundRingRequest,
   DialRequest,
   CallerNameLookupResult,
   ConferenceCommand,
@@ -54,6 +56,8 @@ export interface CarrierSimulatorOptions {
   clock?: Clock;
   /** Events kept for a listener that isn't attached; the oldest go first beyond this. Default 10 000. */
   maxBufferedEvents?: number;
+  /** How long an inbound call rings unanswered before the carrier gives up, in simulated seconds. Default 30. */
+  inboundRingTimeoutSecs?: number;
   /** Where a listener's exception (or rejection) goes; the event is not redelivered. Default: ignored. */
   onListenerError?: (error: unknown, event: NumberEvent | CallEvent | CallMediaEvent) => void;
 }
@@ -89,6 +93,8 @@ export interface CarrierSimulatorControls {
   bridgedWith(upstreamCallId: string): string | null;
   /** A conference room as the carrier sees it (members, mute and hold), or null for a ref never opened. */
   conference(conferenceRef: string): ConferenceState | null;
+  /** Someone calls `to`: an inbound leg rings and call.incoming is published (and returned). See calls.ts. */
+  ringInbound(req: InboundRingRequest): CallEvent;
 }
 
 export interface CarrierSimulator extends Carrier {
@@ -132,7 +138,9 @@ class Simulator implements CarrierSimulator {
       clock: opts.clock ?? systemClock,
     });
     this.callOutbox = new EventOutbox<CallEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
-    this.calls = new CallLegs(this.timers, this.callOutbox, { seed: this.seed, timeScale, clock: opts.clock ?? systemClock });
+    const inboundRingTimeoutSecs = opts.inboundRingTimeoutSecs ?? 30;
+    if (!Number.isInteger(inboundRingTimeoutSecs) || inboundRingTimeoutSecs < 1) throw new RangeError(`inboundRingTimeoutSecs must be a whole number ≥ 1, got ${inboundRingTimeoutSecs}`);
+    this.calls = new CallLegs(this.timers, this.callOutbox, { seed: this.seed, timeScale, clock: opts.clock ?? systemClock, inboundRingTimeoutSecs });
     this.mediaOutbox = new EventOutbox<CallMediaEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
     this.media = new CallMedia(this.calls, this.timers, this.mediaOutbox, { seed: this.seed, timeScale });
     this.conferences = new ConferenceRooms(this.calls, this.seed);
@@ -211,6 +219,14 @@ class Simulator implements CarrierSimulator {
     return this.remote('hangupCall', () => this.calls.hangup(upstreamCallId));
   }
 
+  answerCall(upstreamCallId: string): Promise<CallEvent> {
+    return this.remote('answerCall', () => this.calls.answer(upstreamCallId));
+  }
+
+  rejectCall(upstreamCallId: string, cause: InboundRejectCause): Promise<CallEvent> {
+    return this.remote('rejectCall', () => this.calls.reject(upstreamCallId, cause));
+  }
+
   callStatus(upstreamCallId: string): Promise<CallLegStatus | null> {
     return this.remote('callStatus', () => this.calls.status(upstreamCallId));
   }
@@ -280,6 +296,10 @@ class Simulator implements CarrierSimulator {
       activeCalls: () => this.calls.activeCount(),
       bridgedWith: (upstreamCallId) => this.media.bridgedWith(upstreamCallId),
       conference: (conferenceRef) => this.conferences.state(conferenceRef),
+      ringInbound: (req) => {
+        if (this.closed) throw closedError();
+        return this.calls.ring(req);
+      },
     };
   }
 }

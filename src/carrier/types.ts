@@ -152,7 +152,7 @@ export interface DialAccepted {
   acceptedAt: Date;
 }
 
-export type CallEventType = 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.machine_detection.ended' | 'call.hangup';
+export type CallEventType = 'call.incoming' | 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.machine_detection.ended' | 'call.hangup';
 
 /** Why a leg ended, in the carrier's (Telnyx-like) words. */
 export type HangupCause = 'normal_clearing' | 'user_busy' | 'timeout' | 'call_rejected' | 'originator_cancel' | 'unallocated_number';
@@ -172,7 +172,35 @@ export interface CallEvent {
   hangupSource?: 'caller' | 'callee' | 'carrier';
   /** call.machine_detection.ended only. */
   amdResult?: AmdResult;
+  /** call.incoming only: who calls which number, how long the carrier lets it ring, and its reputation check. */
+  inbound?: IncomingCall;
 }
+
+export interface IncomingCall {
+  from: string;
+  to: string;
+  ringTimeoutSecs: number;
+  /** The caller failed the carrier's reputation check (a robocall-flagged number). */
+  suspicious: boolean;
+}
+
+/** An inbound call the simulator rings (a test or the demo playing the caller). Seconds are simulated. */
+export interface InboundRingRequest {
+  from: string;
+  /** The number called: one of a tenant's DIDs. */
+  to: string;
+  /** How long it rings before the carrier gives up (no_answer). Default: the simulator's inboundRingTimeoutSecs. */
+  ringTimeoutSecs?: number;
+  /** Seconds of conversation once answered, after which the caller hangs up. Default: fixed per seed and caller, 15–300. */
+  talkSeconds?: number;
+  /** The caller gives up after this many seconds of ringing (canceled), when that is before the timeout. */
+  callerHangsUpAfterSecs?: number;
+  /** Overrides the reputation check (by default a caller whose number ends in 666 is suspicious). */
+  suspicious?: boolean;
+}
+
+/** Why the called side refuses an inbound call. */
+export type InboundRejectCause = 'call_rejected' | 'user_busy' | 'unallocated_number';
 
 export type AmdResult = 'human' | 'machine';
 

@@ -11,6 +11,7 @@ import { EmergencyAddressResolver } from '../numbers/emergency.resolver';
 import { CallFieldsResolver, CallsResolver } from '../calls/calls.resolver';
 import { PortingOrderFieldsResolver, PortingResolver } from '../porting/porting.resolver';
 import { CallControlFieldsResolver, CallControlResolver } from '../calls/calls.control.resolver';
+import { InboundCallFieldsResolver, InboundCallsResolver } from '../calls/calls.inbound.resolver';
 import { RecordingsResolver } from '../recordings/recordings.resolver';
 import { ConferenceFieldsResolver, ConferenceParticipantFieldsResolver, ConferencesResolver } from '../conferences/conferences.resolver';
 import { ApiKeyResolver } from '../tenants/api-key.resolver';
@@ -22,7 +23,7 @@ import { PubSub } from '../platform/pubsub';
 import { GatewayContext } from './context';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver, EmergencyAddressResolver, WebhooksResolver, WebhookSubscriptionFieldsResolver, AuditResolver, CallsResolver, CallFieldsResolver, PortingResolver, PortingOrderFieldsResolver, CallControlResolver, CallControlFieldsResolver, RecordingsResolver, ConferencesResolver, ConferenceFieldsResolver, ConferenceParticipantFieldsResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver, EmergencyAddressResolver, WebhooksResolver, WebhookSubscriptionFieldsResolver, AuditResolver, CallsResolver, CallFieldsResolver, PortingResolver, PortingOrderFieldsResolver, CallControlResolver, CallControlFieldsResolver, InboundCallsResolver, InboundCallFieldsResolver, RecordingsResolver, ConferencesResolver, ConferenceFieldsResolver, ConferenceParticipantFieldsResolver];
 
 /** `@Authorized('billing:read')` is the door check; services check the same scope again. */
 const authChecker: AuthChecker<GatewayContext> = ({ context }, scopes) => {

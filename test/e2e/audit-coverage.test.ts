@@ -121,6 +121,20 @@ describe('every mutation leaves an audit row', () => {
     { mutation: 'deleteRecording', run: async () => ({ query: 'mutation($id: ID!) { deleteRecording(id: $id) { id } }', variables: { id: state.recording } }) },
     { mutation: 'hangupCall', run: async () => ({ query: 'mutation($id: ID!) { hangupCall(id: $id) { id } }', variables: { id: state.call } }) },
     {
+      mutation: 'simulateInboundCall',
+      run: async () => ({ query: 'mutation { simulateInboundCall(input: { from: "+14155550123", to: "+15125550102", ringTimeoutSecs: 600, talkSecs: 3600 }) { id } }' }),
+      after: (d) => void (state.inbound = d.simulateInboundCall.id),
+    },
+    { mutation: 'answerCall', run: async () => ({ query: 'mutation($id: ID!) { answerCall(id: $id) { id } }', variables: { id: state.inbound } }) },
+    {
+      mutation: 'rejectCall',
+      run: async () => {
+        const rung = await rest(gw.url, 'POST', '/v1/test-helpers/inbound-calls', { key: t.key, body: { from: '+14155550124', to: '+15125550102', ring_timeout_secs: 600 } });
+        if (rung.status !== 201) throw new Error(`could not ring the number: ${rung.status} ${rung.text}`);
+        return { query: 'mutation($id: ID!) { rejectCall(id: $id) { id } }', variables: { id: rung.body.id } };
+      },
+    },
+    {
       mutation: 'createEmergencyAddress',
       run: async () => ({ query: 'mutation { createEmergencyAddress(input: { streetAddress: "1 Example St", locality: "Austin", administrativeArea: "TX", postalCode: "78701", countryCode: "US" }) { id } }' }),
       after: (d) => void (state.address = d.createEmergencyAddress.id),

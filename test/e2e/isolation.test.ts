@@ -88,6 +88,9 @@ describe('tenant isolation, everywhere', () => {
     for (let i = 0; i < 200 && (await asA('GET', `/calls/${talking.body.id}`)).body?.status !== 'answered'; i++) await new Promise((r) => setTimeout(r, 50));
     await created('conference_participant', await asA('POST', `/conferences/${conference.id}/participants`, { call_id: talking.body.id }));
     await asA('POST', `/calls/${talking.body.id}/actions/hangup`);
+    // An inbound call to that number, rejected by A so nothing of it changes while B probes.
+    const inbound = await created('inbound_call', await asA('POST', '/test-helpers/inbound-calls', { from: '+14155550123', to: number.e164, ring_timeout_secs: 600 }));
+    await asA('POST', `/calls/${inbound.id}/actions/reject`);
     // No more delivery attempts in the background while B probes.
     await asA('PATCH', `/webhooks/${owned.get('webhook_subscription')}`, { enabled: false });
     owned.set('payment', await paymentOf(a.tenantId));
@@ -103,7 +106,7 @@ describe('tenant isolation, everywhere', () => {
   const shapeOf = (r: { status: number; body: any }) => `${r.status} ${r.body?.error?.code ?? ''}`;
 
   it('tenant A owns one of every kind (the fixture itself)', () => {
-    expect([...owned.keys()].sort()).toEqual(['api_key', 'call', 'conference', 'conference_participant', 'connection', 'emergency_address', 'number_reservation', 'payment', 'phone_number', 'webhook_delivery', 'webhook_subscription'].sort());
+    expect([...owned.keys()].sort()).toEqual(['api_key', 'call', 'conference', 'conference_participant', 'connection', 'emergency_address', 'inbound_call', 'number_reservation', 'payment', 'phone_number', 'webhook_delivery', 'webhook_subscription'].sort());
   });
 
   it('REST: on every route taking an id, B using any of A’s ids gets what an unknown id gets, and changes nothing', async () => {
