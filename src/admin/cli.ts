@@ -7,6 +7,7 @@ import { adjustBalance } from '../billing/adjustment.service';
 import { verifyLedger } from '../billing/ledger.service';
 import { setMarkupOverride } from '../billing/plans.service';
 import { refundPaymentCommand, runMonthlyBillingCommand } from './billing-commands';
+import { listRatesCommand, retireRateCommand, setRateCommand } from './rate-commands';
 import { loadConfig } from '../config';
 import { systemClock } from '../platform/clock';
 import { createGatewayPubSub } from '../platform/pubsub';
@@ -34,6 +35,9 @@ const USAGE = `usage: npm run admin -- <command> [options]
             [--allow-caller-id-forwarding true|false]
   billing:run-monthly [--period YYYY-MM]   (default: the month that ended last; exits 1 when incomplete)
   payment:refund <tenant-id> <payment-id> [--amount-cents <n>]   (default: all that is left)
+  rate:list [--country US] [--include-retired]
+  rate:set <country> <prefix> --millicents <n> [--description <text>]   (create, or update by country and prefix)
+  rate:retire <country> <prefix>   (prices nothing from now on; rate:set brings it back)
 
 Uses DATABASE_URL, else the running gateway's embedded database, else starts the embedded one.`;
 
@@ -63,6 +67,10 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
       'prefixes-blocked': { type: 'string' },
       'allow-caller-id-forwarding': { type: 'string' },
       period: { type: 'string' },
+      country: { type: 'string' },
+      'include-retired': { type: 'boolean' },
+      millicents: { type: 'string' },
+      description: { type: 'string' },
     },
   });
   const [command, tenantId, other] = positionals;
@@ -137,6 +145,13 @@ async function run(prisma: PrismaClient, argv: string[]): Promise<unknown> {
       return runMonthlyBillingCommand(prisma, values.period);
     case 'payment:refund':
       return refundPaymentCommand(prisma, tenantId, other, values['amount-cents']);
+    // Destination rates belong to no tenant: the positionals are <country> <prefix>.
+    case 'rate:list':
+      return listRatesCommand(prisma, values.country, values['include-retired']);
+    case 'rate:set':
+      return setRateCommand(prisma, tenantId, other, values.millicents, values.description);
+    case 'rate:retire':
+      return retireRateCommand(prisma, tenantId, other);
     default:
       throw new ApiError('invalid_request', command ? `unknown command ${command}` : 'no command given');
   }

@@ -29,6 +29,29 @@ export async function recordAudit(tx: Prisma.TransactionClient, actor: Actor, ch
   });
 }
 
+/** Who changes what belongs to no tenant (destination rates): an operator tool, named in the audit row. */
+export interface PlatformActor {
+  label: string;
+  requestId: string;
+}
+
+/** Appends one audit row for a change to what belongs to no tenant; no tenant's audit log shows it. */
+export async function recordPlatformAudit(tx: Prisma.TransactionClient, actor: PlatformActor, change: AuditChange): Promise<void> {
+  await tx.auditEntry.create({
+    data: {
+      tenantId: null,
+      actorKeyId: null,
+      actor: actor.label,
+      action: change.action,
+      resourceType: change.resourceType,
+      resourceId: change.resourceId,
+      before: toJson(change.before),
+      after: toJson(change.after),
+      requestId: actor.requestId,
+    },
+  });
+}
+
 function toJson(value: Record<string, unknown> | null | undefined): Prisma.InputJsonValue | typeof Prisma.DbNull {
   if (!value) return Prisma.DbNull;
   // BigInt cents and Dates are written in the same form the APIs show them.

@@ -13,7 +13,8 @@ const SECONDS_PER_MINUTE = 60n;
 /** The rounding rule (see above). */
 export function chargeCents(seconds: number, carrierMillicentsPerMinute: number, markupBps: number): bigint {
   if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError(`seconds must be a whole number ≥ 0, got ${seconds}`);
-  if (!Number.isInteger(carrierMillicentsPerMinute) || carrierMillicentsPerMinute <= 0) throw new RangeError('carrier cost must be a positive whole number of millicents');
+  // A free destination (0) is an operator's choice; a negative cost is not a price.
+  if (!Number.isInteger(carrierMillicentsPerMinute) || carrierMillicentsPerMinute < 0) throw new RangeError('carrier cost must be a whole number of millicents ≥ 0');
   if (!Number.isInteger(markupBps) || markupBps < 0) throw new RangeError('markup must be whole basis points ≥ 0');
   const numerator = BigInt(seconds) * BigInt(carrierMillicentsPerMinute) * (BPS + BigInt(markupBps));
   const denominator = SECONDS_PER_MINUTE * MILLICENTS_PER_CENT * BPS;

@@ -21,6 +21,9 @@ const OTHER_MEMBERS: Readonly<Record<string, string>> = {
   '849': 'DO', '868': 'TT', '869': 'KN',
 };
 
+/** Every country numbered in NANP (calling code 1). */
+export const NANP_COUNTRIES: ReadonlySet<string> = new Set(['US', 'CA', ...Object.values(OTHER_MEMBERS)]);
+
 const COUNTRY_BY_NPA: ReadonlyMap<string, string> = new Map([
   ...CANADA.map((npa) => [npa, 'CA'] as const),
   ...Object.entries(OTHER_MEMBERS),

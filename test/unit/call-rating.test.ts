@@ -19,6 +19,7 @@ describe('call rating: one rounding rule (exact fraction of a cent, rounded up o
     [3599, 1800, 2500, 135n], // 134.9625 ¢ → 135 ¢
     [86_400, 450, 100_000, 7128n], // exactly 7128 ¢ (a day at 1000 % markup)
     [86_399, 450, 100_000, 7128n], // 7127.9175 ¢ → 7128 ¢
+    [600, 0, 4000, 0n], // a free destination (an operator's rate of 0) costs nothing
   ])('%i s at %i m¢/min with %i bps markup → %i ¢', (seconds, carrier, markup, cents) => {
     expect(chargeCents(seconds, carrier, markup)).toBe(cents);
   });
