@@ -76,6 +76,19 @@ describe('error envelope and request hygiene', () => {
     expect(((await brokenJson.json()) as any).errors[0].extensions.code).toBe('invalid_request');
   });
 
+  it('answers a NUL character in any string (PostgreSQL text cannot hold one) with 400 invalid_request, changing nothing', async () => {
+    const before = await keyCount();
+    const restNul = await rest(gw.url, 'POST', '/v1/api-keys', { key: tenant.key, body: { name: 'a\u0000b', scopes: ['calls:read'] } });
+    expect([restNul.status, restNul.body.error.code]).toEqual([400, 'invalid_request']);
+    const lookup = await rest(gw.url, 'POST', '/v1/billing/subscription', { key: tenant.key, body: { plan_slug: '\u0000' } });
+    expect([lookup.status, lookup.body.error.code]).toEqual([400, 'invalid_request']);
+    const variable = await gql(gw.url, 'mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { id } }', { key: tenant.key, variables: { i: { name: 'x\u0000', scopes: ['calls:read'] } } });
+    expect(variable.body.errors[0].extensions.code).toBe('invalid_request');
+    const literal = await gql(gw.url, 'mutation { createApiKey(input: { name: "x\\u0000", scopes: ["calls:read"] }) { id } }', { key: tenant.key });
+    expect(literal.body.errors[0].extensions.code).toBe('invalid_request');
+    expect(await keyCount()).toBe(before);
+  });
+
   it('never lets a stack trace or SQL reach a client', async () => {
     const responses = await Promise.all([
       rest(gw.url, 'POST', '/v1/api-keys', { key: tenant.key, rawBody: '{', headers: { 'content-type': 'application/json' } }),

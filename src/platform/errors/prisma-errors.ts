@@ -36,6 +36,10 @@ export function fromDatabaseError(err: unknown): ApiError | undefined {
       // A value the column cannot hold (a malformed uuid, an out-of-range number) that validation let through.
       return new ApiError('invalid_request', 'A value in the request is malformed or out of range');
     }
+    if (e.code === '22021' || e.code === '22P05') {
+      // Text PostgreSQL cannot store: a NUL character (JSON allows \u0000) anywhere in a string of the request.
+      return new ApiError('invalid_request', 'A string in the request contains a character that cannot be stored (such as \\u0000)');
+    }
     if (e.code === '40001' || e.code === '40P01') {
       return new ApiError('conflict', 'The request conflicted with a concurrent change; retry it');
     }
