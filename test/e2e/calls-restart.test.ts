@@ -1,0 +1,148 @@
+import { credit, verifyLedger } from '../../src/billing/ledger.service';
+import { unitFrom } from '../../src/carrier/random';
+import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { createGatewayPubSub } from '../../src/platform/pubsub';
+import { systemClock } from '../../src/platform/clock';
+import { testDatabaseUrl, truncateAll } from '../helpers/database';
+import { createTestTenant, rest, TestTenant } from '../helpers/gateway';
+import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
+
+// The whole gateway killed with SIGKILL while calls are up (answered and talking, or still ringing), then
+// started again: the carrier legs died with the process (the simulator is in-process), so the restarted gateway's
+// recovery ends every one of them, settles every hold once, and bills each answered call exactly once.
+
+const FROM = '+15125550100';
+/** The simulator seed the gateway runs with (main.ts passes none). */
+const SEED = 'voepy';
+/** 60 simulated seconds play in 6 real ones: answers come within half a second, long talks outlive the test. */
+const TIME_SCALE = '0.1';
+const TERMINAL = ['completed', 'busy', 'no_answer', 'failed', 'canceled'];
+
+/**
+ * Destinations the simulator answers (no failure pattern) after at most 3 s of ringing and talks on for
+ * `minTalkSecs` to `maxTalkSecs` (src/carrier/calls.ts decides both from the seed and the number).
+ */
+function answeredNumbers(count: number, minTalkSecs: number, maxTalkSecs = 300): string[] {
+  const out: string[] = [];
+  for (let n = 200; out.length < count; n++) {
+    const to = `+1512555${String(n).padStart(4, '0')}`;
+    if (['486', '408', '503', '487'].includes(to.slice(-3))) continue;
+    const ring = 2 + Math.floor(unitFrom(SEED, 'ring', to) * 6);
+    const talk = 15 + Math.floor(unitFrom(SEED, 'talk', to) * 286);
+    if (ring <= 3 && talk >= minTalkSecs && talk <= maxTalkSecs) out.push(to);
+  }
+  return out;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a gateway killed with calls up', () => {
+  let prisma: PrismaClient;
+  let databaseUrl: string;
+  const processes: GatewayProcess[] = [];
+
+  beforeAll(async () => {
+    databaseUrl = await testDatabaseUrl();
+    await truncateAll(databaseUrl);
+    prisma = createPrismaClient({ url: databaseUrl, poolSize: 3 });
+  });
+  afterAll(async () => {
+    for (const p of processes) await p.kill();
+    await prisma.$disconnect();
+  });
+
+  async function fundedTenant(): Promise<TestTenant> {
+    const t = await createTestTenant(prisma);
+    const pubSub = createGatewayPubSub();
+    await credit({ db: prisma, pubSub, clock: systemClock }, { tenantId: t.tenantId, kind: 'adjustment', amountCents: 50_000n, description: 'test funding' });
+    await prisma.phoneNumber.create({
+      data: { tenantId: t.tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 1n, monthlyPriceCentsCustomer: 1n, orderId: '00000000-0000-4000-8000-000000000001' },
+    });
+    return t;
+  }
+
+  it('settles every call after the restart: terminal, no hold frozen, one charge per answered call, balance == ledger', async () => {
+    const env = { CARRIER_TIME_SCALE: TIME_SCALE, CALL_RECOVERY_INTERVAL_MS: '500' };
+    const first = await startGatewayProcess(databaseUrl, env);
+    processes.push(first);
+    const t = await fundedTenant();
+    const place = async (to: string, extra: Record<string, unknown> = {}) => {
+      const r = await rest(first.url, 'POST', '/v1/calls', { key: t.key, body: { from: FROM, to, ...extra } });
+      expect(r.status).toBe(201);
+      return r.body.id as string;
+    };
+    const statusOf = async (id: string) => (await prisma.call.findUniqueOrThrow({ where: { id } })).status;
+
+    // Ended before the crash: billed once already, and must stay so.
+    const [shortTo] = answeredNumbers(1, 15, 20);
+    const ended = await place(shortTo, { timeout_secs: 60 });
+    const busy = await place('+15125550486');
+    await until('the short call to end', async () => ((await statusOf(ended)) === 'completed' ? true : undefined));
+    // Up when the process dies: answered and talking for minutes, or ringing for ten.
+    const talking = await Promise.all(answeredNumbers(3, 250).map((to) => place(to, { timeout_secs: 60 })));
+    const ringing = await Promise.all(['+15125551408', '+15125552408'].map((to) => place(to, { timeout_secs: 600 })));
+    for (const id of talking) await until('an answer', async () => ((await statusOf(id)) === 'answered' ? true : undefined));
+    for (const id of ringing) await until('ringing', async () => ((await statusOf(id)) === 'ringing' ? true : undefined));
+    // The simulator stamps events on the network's clock (dial time + simulated offsets) while it plays them
+    // faster: let the wall clock pass the answers, so the talk recovery bills is real time after them.
+    const answers = await prisma.call.findMany({ where: { id: { in: talking } }, select: { answeredAt: true } });
+    const lastAnswer = Math.max(...answers.map((c) => c.answeredAt!.getTime()));
+    await new Promise((r) => setTimeout(r, Math.max(0, lastAnswer + 1500 - Date.now())));
+    const before = await prisma.creditHold.count({ where: { tenantId: t.tenantId, status: 'active' } });
+    expect(before).toBe(talking.length + ringing.length);
+
+    await first.kill();
+    expect(first.child.signalCode).toBe('SIGKILL');
+
+    const second = await startGatewayProcess(databaseUrl, env);
+    processes.push(second);
+    const all = [ended, busy, ...talking, ...ringing];
+    const calls = await until('every call to end', async () => {
+      const rows = await prisma.call.findMany({ where: { id: { in: all } } });
+      return rows.every((c) => TERMINAL.includes(c.status)) ? rows : undefined;
+    });
+    const byId = new Map(calls.map((c) => [c.id, c]));
+    for (const id of talking) expect(byId.get(id)).toMatchObject({ status: 'completed', hangupCause: 'carrier_leg_lost', hangupSource: 'system' });
+    for (const id of ringing) expect(byId.get(id)).toMatchObject({ status: 'failed', hangupCause: 'carrier_leg_lost', chargeCents: 0n });
+    expect(byId.get(ended)).toMatchObject({ status: 'completed', hangupCause: 'normal_clearing' });
+    expect(byId.get(busy)?.status).toBe('busy');
+
+    // No hold frozen for any of them, and the tenant's held total agrees.
+    const holds = await prisma.creditHold.findMany({ where: { tenantId: t.tenantId } });
+    expect(holds.filter((h) => h.status === 'active')).toEqual([]);
+    expect((await prisma.tenant.findUniqueOrThrow({ where: { id: t.tenantId } })).heldCents).toBe(0n);
+
+    // Exactly one call_charge per answered call, for the amount the call row shows; none for the others.
+    const charges = await prisma.ledgerEntry.findMany({ where: { tenantId: t.tenantId, kind: 'call_charge' } });
+    const answered = [ended, ...talking];
+    expect(charges.map((c) => c.referenceId).sort()).toEqual([...answered].sort());
+    for (const c of charges) {
+      const call = byId.get(c.referenceId as string)!;
+      expect(call.chargeLedgerEntryId).toBe(c.id);
+      expect(-c.amountCents).toBe(call.chargeCents);
+      expect(call.chargeCents! > 0n).toBe(true);
+    }
+    // A lost leg is billed from its answer for no more than the estimate its hold was frozen for.
+    for (const id of talking) {
+      const call = byId.get(id)!;
+      expect(call.billableSeconds).toBeGreaterThan(0);
+      expect(call.billableSeconds).toBeLessThanOrEqual(10 * 60);
+    }
+    expect(await verifyLedger(prisma)).toEqual([]);
+
+    // Recovery keeps running: nothing is settled twice.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await prisma.ledgerEntry.count({ where: { tenantId: t.tenantId, kind: 'call_charge' } })).toBe(answered.length);
+    expect(await prisma.callTransition.count({ where: { callId: { in: all }, toStatus: { in: ['completed', 'failed', 'busy'] } } })).toBe(all.length);
+    await second.stop();
+    expect(second.child.exitCode).toBe(0);
+  }, 120_000);
+});
