@@ -6,12 +6,12 @@ import { queryInstant, queryInt, queryPhoneNumber, queryString, restList, RestRo
 const CALL_FIELDS = `id direction from to status connectionId phoneNumberId destinationCountry timeoutSecs answeringMachineDetection record amdResult
   hangupCause hangupSource queuedAt initiatedAt ringingAt answeredAt endedAt billableSeconds includedSeconds chargeCents screening`;
 const CALL_DETAIL = `${CALL_FIELDS} bridgedCallId bridgedAt
-  recordings { id status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl createdAt }
+  recordings { id status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl failureReason createdAt }
   media { id kind name status params result feeCents startedAt stoppedAt stopReason }
   charge { ledgerEntryId amountCents balanceAfterCents description createdAt }
   events { fromStatus toStatus eventId eventType sequence occurredAt }`;
 
-const RECORDING_FIELDS = 'id callId status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl createdAt';
+const RECORDING_FIELDS = 'id callId status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl failureReason createdAt';
 const MEDIA_FIELDS = 'id kind name status params result feeCents startedAt stoppedAt stopReason';
 const CALL_CONTROL_FIELDS = `${CALL_FIELDS} bridgedCallId bridgedAt recordings { ${RECORDING_FIELDS} } media { ${MEDIA_FIELDS} }`;
 

@@ -2,7 +2,7 @@ import { queryInt, queryString, restList, RestRoute, toSnake } from '../route';
 
 // Recordings of the tenant's calls. The audio itself is GET /recordings/{id}/download (recordings-http.ts): bytes,
 // not a GraphQL operation.
-const RECORDING_FIELDS = 'id callId status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl createdAt';
+const RECORDING_FIELDS = 'id callId status channels startedAt stoppedAt availableAt durationMs contentType sizeBytes sha256 downloadUrl failureReason createdAt';
 
 export const recordingRoutes: RestRoute[] = [
   {

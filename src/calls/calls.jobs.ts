@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { ServiceDeps } from '../platform/service-deps';
 import { recoverCalls } from './calls.recovery';
+import { recoverRecordings } from './calls.recording-recovery';
 
-// Recovery of calls whose carrier leg is gone: once at start (a restart mid-call leaves calls in flight with
+// Recovery of calls whose carrier leg is gone (and of recordings whose audio report was lost): once at start (a restart mid-call leaves calls in flight with
 // frozen holds), then every CALL_RECOVERY_INTERVAL_MS. Settling is idempotent (row lock + forward-only state
 // machine), so instances running it at the same time settle each call once.
 
@@ -19,8 +20,11 @@ export function startCallRecovery(deps: ServiceDeps, logger: Logger, opts: CallR
   const run = (): Promise<void> => {
     if (stopped) return Promise.resolve();
     running ??= recoverCalls(deps, { graceMs: opts.graceMs })
-      .then((out) => {
+      .then(async (out) => {
         if (out.settled) logger.info(out, 'calls whose carrier leg was gone were settled');
+        // After the calls: a call ended here has just sent its running recording to processing.
+        const recordings = await recoverRecordings(deps);
+        if (recordings.saved || recordings.failed) logger.info(recordings, 'recordings whose carrier report was lost were settled');
       })
       .catch((err: unknown) => logger.error({ err }, 'call recovery failed'))
       .finally(() => {

@@ -18,6 +18,7 @@ export function callCarrierFrom(carrier: CarrierCalls & { controls?: Pick<Carrie
     onCallEvent: (listener) => carrier.onCallEvent((event) => listener(event)),
     control: (upstreamCallId, command) => upstream('run the call command', () => carrier.controlCall(upstreamCallId, command)),
     recordingContent: (ref) => upstream('hand over the recording', () => carrier.recordingContent(ref)),
+    recording: (ref) => upstream('report on the recording', () => carrier.recordingStatus(ref)),
     onMediaEvent: (listener) => carrier.onMediaEvent((event) => listener(event)),
     conference: (ref, command) => upstream('run the conference command', () => carrier.controlConference(ref, command)),
   };

@@ -72,6 +72,8 @@ export interface CallCarrier {
   control(upstreamCallId: string, command: CallCommand): Promise<void>;
   /** A processed recording's audio; null while the carrier is still recording or processing it. */
   recordingContent(ref: string): Promise<{ contentType: string; content: Buffer } | null>;
+  /** Where the carrier is with a recording; null when it has no such recording (lost with a restart). */
+  recording(ref: string): Promise<CarrierRecording | null>;
   onMediaEvent(listener: (event: CallMediaEvent) => void | Promise<void>): () => void;
   /**
    * A command on the conference room the gateway's conference `ref` names (conferences domain). Idempotent per
@@ -88,6 +90,12 @@ export type ConferenceCommand =
   | { type: 'update'; upstreamCallId: string; muted?: boolean; onHold?: boolean }
   | { type: 'kick'; upstreamCallId: string }
   | { type: 'end' };
+
+export interface CarrierRecording {
+  state: 'recording' | 'processing' | 'available';
+  startedAt: Date;
+  endedAt: Date | null;
+}
 
 /** `ref` is the gateway's id of what the command starts or stops (a recording, a media session). */
 export type CallCommand =

@@ -21,6 +21,7 @@ import {
   NumberOrderAccepted,
   PortabilityResult,
   RecordingContent,
+  RecordingStatus,
 } from './types';
 
 /**
@@ -81,6 +82,8 @@ export interface CarrierCalls {
   controlCall(upstreamCallId: string, command: CallMediaCommand): Promise<void>;
   /** A processed recording's audio; null while it is still recording or processing. */
   recordingContent(ref: string): Promise<RecordingContent | null>;
+  /** Where a recording is; null when the carrier has no such recording (never started here, or lost with a restart). */
+  recordingStatus(ref: string): Promise<RecordingStatus | null>;
   /** recording.available and gather.ended; buffered for a listener that isn't attached yet. */
   onMediaEvent(listener: CallMediaEventListener): () => void;
   /** Opens, joins, mutes, holds, kicks, ends a conference room (see conferences.ts); idempotent per command. */

@@ -20,7 +20,8 @@ export type CarrierOperation =
   | 'callStatus'
   | 'controlCall'
   | 'recordingContent'
-  | 'controlConference';
+  | 'controlConference'
+  | 'recordingStatus';
 
 /** Groups of operations, matching the interface parts (CarrierNumbers, CarrierLookup, CarrierPorting, CarrierCalls). */
 export type CarrierArea = 'numbers' | 'lookup' | 'porting' | 'calls';
@@ -45,6 +46,7 @@ const AREA_OF: Readonly<Record<CarrierOperation, CarrierArea>> = {
   controlCall: 'calls',
   recordingContent: 'calls',
   controlConference: 'calls',
+  recordingStatus: 'calls',
 };
 
 /**

@@ -3,7 +3,7 @@ import { CarrierError } from './errors';
 import { EventOutbox } from './events';
 import { hash32 } from './random';
 import { TimerSet } from './timers';
-import { CallMediaCommand, CallMediaEvent, GatherEndReason, RecordingContent } from './types';
+import { CallMediaCommand, CallMediaEvent, GatherEndReason, RecordingContent, RecordingStatus } from './types';
 import { simulatedRecordingWav } from './wav';
 
 /**
@@ -89,6 +89,13 @@ export class CallMedia {
     const rec = this.recordings.get(ref);
     if (!rec?.content || !rec.endedAt) return null;
     return { contentType: 'audio/wav', content: rec.content, startedAt: rec.startedAt, endedAt: rec.endedAt };
+  }
+
+  recordingStatus(ref: string): RecordingStatus | null {
+    const rec = this.recordings.get(ref);
+    if (!rec) return null;
+    const state = rec.content ? 'available' : rec.endedAt ? 'processing' : 'recording';
+    return { ref, state, startedAt: rec.startedAt, endedAt: rec.endedAt };
   }
 
   bridgedWith(upstreamCallId: string): string | null {

@@ -39,6 +39,7 @@ import {
   NumberOrderAccepted,
   PortabilityResult,
   RecordingContent,
+  RecordingStatus,
 } from './types';
 
 export interface CarrierSimulatorOptions {
@@ -242,6 +243,10 @@ class Simulator implements CarrierSimulator {
 
   recordingContent(ref: string): Promise<RecordingContent | null> {
     return this.remote('recordingContent', () => this.media.recordingContent(ref));
+  }
+
+  recordingStatus(ref: string): Promise<RecordingStatus | null> {
+    return this.remote('recordingStatus', () => this.media.recordingStatus(ref));
   }
 
   onMediaEvent(listener: CallMediaEventListener): () => void {

@@ -267,6 +267,14 @@ export type CallMediaEvent = RecordingAvailableEvent | GatherEndedEvent;
 
 export type CallMediaEventListener = (event: CallMediaEvent) => void | Promise<void>;
 
+/** Where the carrier is with a recording: still recording, processing the audio, or done (the audio can be fetched). */
+export interface RecordingStatus {
+  ref: string;
+  state: 'recording' | 'processing' | 'available';
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
 export interface RecordingContent {
   contentType: string;
   content: Buffer;

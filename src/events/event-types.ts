@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'call.recording.started',
   'call.recording.stopped',
   'call.recording.saved',
+  'call.recording.failed',
   'call.recording.deleted',
   'call.streaming.started',
   'call.streaming.stopped',

@@ -14,7 +14,7 @@ import { ServiceDeps } from '../platform/service-deps';
 
 export const RECORDING_SELECT = {
   id: true, tenantId: true, callId: true, status: true, channels: true, startedAt: true, stoppedAt: true, availableAt: true,
-  durationMs: true, contentType: true, sizeBytes: true, sha256: true, createdAt: true,
+  durationMs: true, contentType: true, sizeBytes: true, sha256: true, failureReason: true, createdAt: true,
 } as const;
 
 export interface RecordingView {
@@ -30,6 +30,7 @@ export interface RecordingView {
   contentType: string | null;
   sizeBytes: number | null;
   sha256: string | null;
+  failureReason: string | null;
   createdAt: Date;
 }
 
@@ -69,6 +70,7 @@ export async function recordingAudio(deps: ServiceDeps, actor: Actor, id: string
   requireScope(actor, 'calls:read');
   const found = isUuid(id) ? await deps.db.recording.findFirst({ where: { id, tenantId: actor.tenantId }, select: { ...RECORDING_SELECT, content: true } }) : null;
   if (!found) throw new ApiError('not_found', 'Recording not found');
+  if (found.status === 'failed') throw new ApiError('recording_not_ready', `The recording failed (${found.failureReason ?? 'unknown'}); it has no audio and never will`);
   if (found.status !== 'available' || !found.content) throw new ApiError('recording_not_ready', `The recording is ${found.status}; its audio is not available yet`);
   return { ...found, content: Buffer.from(found.content) };
 }

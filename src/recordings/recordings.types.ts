@@ -2,7 +2,10 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RecordingStatus } from '../generated/prisma/enums';
 import { Connection } from '../graphql/connection';
 
-registerEnumType(RecordingStatus, { name: 'RecordingStatus', description: 'recording → processing (stopped; the carrier is preparing the audio) → available (downloadable).' });
+registerEnumType(RecordingStatus, {
+  name: 'RecordingStatus',
+  description: 'recording → processing (stopped; the carrier is preparing the audio) → available (downloadable), or failed (the carrier lost the audio; see failureReason).',
+});
 
 @ObjectType({ description: 'A recording of one of the tenant’s calls.' })
 export class Recording {
@@ -41,6 +44,9 @@ export class Recording {
 
   @Field(() => String, { nullable: true, description: 'GET this path (with the API key) for the audio, once available.' })
   downloadUrl!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why a failed recording has no audio: carrier_recording_lost (the carrier lost it before delivering it).' })
+  failureReason!: string | null;
 
   @Field(() => Date)
   createdAt!: Date;

@@ -91,6 +91,10 @@ describe('a gateway killed with calls up', () => {
     const ringing = await Promise.all(['+15125551408', '+15125552408'].map((to) => place(to, { timeout_secs: 600 })));
     for (const id of talking) await until('an answer', async () => ((await statusOf(id)) === 'answered' ? true : undefined));
     for (const id of ringing) await until('ringing', async () => ((await statusOf(id)) === 'ringing' ? true : undefined));
+    // One of them is being recorded: its audio dies with the carrier.
+    const recorded = await rest(first.url, 'POST', `/v1/calls/${talking[0]}/actions/record_start`, { key: t.key });
+    expect(recorded.status).toBe(200);
+    const recordingId = recorded.body.recordings[0].id as string;
     // The simulator stamps events on the network's clock (dial time + simulated offsets) while it plays them
     // faster: let the wall clock pass the answers, so the talk recovery bills is real time after them.
     const answers = await prisma.call.findMany({ where: { id: { in: talking } }, select: { answeredAt: true } });
@@ -137,6 +141,15 @@ describe('a gateway killed with calls up', () => {
       expect(call.billableSeconds).toBeLessThanOrEqual(10 * 60);
     }
     expect(await verifyLedger(prisma)).toEqual([]);
+
+    // The recording stopped with its call and, its carrier gone, failed rather than waiting for ever.
+    const recording = await until('the recording to fail', async () => {
+      const r = await rest(second.url, 'GET', `/v1/recordings/${recordingId}`, { key: t.key });
+      return r.body.status === 'failed' ? r.body : undefined;
+    });
+    expect(recording).toMatchObject({ call_id: talking[0], failure_reason: 'carrier_recording_lost', download_url: null });
+    const download = await rest(second.url, 'GET', `/v1/recordings/${recordingId}/download`, { key: t.key });
+    expect([download.status, download.body.error.code]).toEqual([409, 'recording_not_ready']);
 
     // Recovery keeps running: nothing is settled twice.
     await new Promise((r) => setTimeout(r, 1500));

@@ -1,0 +1,169 @@
+import { callAction } from '../../src/calls/calls.actions';
+import { startMediaProgress } from '../../src/calls/calls.media-progress';
+import { startCallProgress } from '../../src/calls/calls.progress';
+import { recoverCalls } from '../../src/calls/calls.recovery';
+import { recoverRecordings } from '../../src/calls/calls.recording-recovery';
+import { placeCall } from '../../src/calls/calls.service';
+import { callCarrierFrom } from '../../src/calls/carrier-adapter';
+import { verifyLedger } from '../../src/billing/ledger.service';
+import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
+import { Actor } from '../../src/platform/auth/scopes';
+import { ApiError } from '../../src/platform/errors';
+import { ServiceDeps } from '../../src/platform/service-deps';
+import { recordingAudio } from '../../src/recordings/recordings.service';
+import { fundedTenant, serviceDeps } from '../helpers/services';
+
+// A recording left `processing` because the carrier's "recording available" report never reached the gateway:
+// the gateway (with its in-process carrier) died between the stop and the report, or the report failed to apply.
+// Recovery asks the carrier again: it saves the audio the carrier still has, and fails what the carrier lost.
+
+const FROM = '+15125550100';
+type Deps = Awaited<ReturnType<typeof serviceDeps>>;
+
+let base: Deps;
+let sims: CarrierSimulator[] = [];
+let stops: (() => void)[] = [];
+
+beforeEach(async () => {
+  base = await serviceDeps({ poolSize: 10 });
+});
+
+afterEach(async () => {
+  stops.forEach((s) => s());
+  sims.forEach((s) => s.close());
+  stops = [];
+  sims = [];
+  await new Promise((r) => setTimeout(r, 200));
+  await base.close();
+});
+
+/** A gateway's carrier wiring; `mediaReports: false` is a gateway that never hears the carrier's media reports. */
+function gatewayWith(opts: { timeScale: number; mediaReports?: boolean }): { deps: ServiceDeps; sim: CarrierSimulator; stop(): void } {
+  const sim = createCarrierSimulator({ seed: 'recording-recovery-test', timeScale: opts.timeScale });
+  sims.push(sim);
+  const deps: ServiceDeps = { ...base, callCarrier: callCarrierFrom(sim), callHoldEstimateMinutes: 10 };
+  const fail = (err: unknown) => {
+    throw err;
+  };
+  const mine = [startCallProgress(deps, fail), ...(opts.mediaReports === false ? [] : [startMediaProgress(deps, fail)])];
+  stops.push(...mine);
+  return { deps, sim, stop: () => mine.forEach((s) => s()) };
+}
+
+async function tenantWithDid(): Promise<string> {
+  const tenantId = await fundedTenant(base, 10_000n);
+  await base.prisma.phoneNumber.create({
+    data: { tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: '00000000-0000-4000-8000-000000000001' },
+  });
+  return tenantId;
+}
+
+const actorOf = (tenantId: string): Actor => ({ tenantId, keyId: null, scopes: new Set(['calls:read', 'calls:write']), requestId: 'test' });
+
+async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let nextTo = 300;
+async function answeredCall(g: { deps: ServiceDeps; sim: CarrierSimulator }, tenantId: string): Promise<string> {
+  const to = `+1512555${String(nextTo++).padStart(4, '0')}`;
+  g.sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
+  const call = await placeCall(g.deps, actorOf(tenantId), { from: FROM, to });
+  await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: call.id } })).status === 'answered');
+  return call.id;
+}
+
+const recordingEvents = async (callId: string) =>
+  (await base.prisma.event.findMany({ where: { resourceId: callId, type: { startsWith: 'call.recording' } }, orderBy: { sequence: 'asc' } })).map((e) => e.type);
+
+async function errorOf(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  throw new Error('expected an ApiError');
+}
+
+describe('recordings left processing', () => {
+  it('the gateway died between record_stop and the carrier’s report: the lost recording fails, clearly and once', async () => {
+    // Real time: the carrier takes 1.5 s to process, long enough for the "crash" to come first.
+    const first = gatewayWith({ timeScale: 1 });
+    const tenantId = await tenantWithDid();
+    const callId = await answeredCall(first, tenantId);
+    await callAction(first.deps, actorOf(tenantId), callId, 'record_start');
+    await callAction(first.deps, actorOf(tenantId), callId, 'record_stop');
+    const rec = await base.prisma.recording.findFirstOrThrow({ where: { callId } });
+    expect(rec.status).toBe('processing');
+
+    // The process dies with its carrier; the next one has a fresh simulator that never heard of this recording.
+    first.stop();
+    first.sim.close();
+    const second = gatewayWith({ timeScale: 1 });
+    expect(await recoverCalls(second.deps, { graceMs: 0 })).toMatchObject({ settled: 1 });
+    expect(await recoverRecordings(second.deps)).toEqual({ checked: 1, saved: 0, failed: 1 });
+
+    const failed = await base.prisma.recording.findUniqueOrThrow({ where: { id: rec.id } });
+    expect([failed.status, failed.failureReason, failed.content]).toEqual(['failed', 'carrier_recording_lost', null]);
+    const err = await errorOf(recordingAudio(second.deps, actorOf(tenantId), rec.id));
+    expect([err.code, err.message]).toEqual(['recording_not_ready', 'The recording failed (carrier_recording_lost); it has no audio and never will']);
+    expect(await recordingEvents(callId)).toEqual(['call.recording.started', 'call.recording.stopped', 'call.recording.failed']);
+    const event = await base.prisma.event.findFirstOrThrow({ where: { resourceId: callId, type: 'call.recording.failed' } });
+    expect(event.data).toMatchObject({ recording_id: rec.id, status: 'failed', failure_reason: 'carrier_recording_lost' });
+    const audits = (await base.prisma.auditEntry.findMany({ where: { resourceId: rec.id }, orderBy: { createdAt: 'asc' } })).map((a) => a.action);
+    expect(audits).toContain('recording.failed');
+
+    // Again: nothing left to do, nothing announced twice.
+    expect(await recoverRecordings(second.deps)).toEqual({ checked: 0, saved: 0, failed: 0 });
+    expect(await recordingEvents(callId)).toHaveLength(3);
+    expect(await verifyLedger(base.prisma)).toEqual([]);
+  });
+
+  it('a call still recording when the gateway died: recovery ends the call, then fails its recording', async () => {
+    const first = gatewayWith({ timeScale: 0.01 });
+    const tenantId = await tenantWithDid();
+    const callId = await answeredCall(first, tenantId);
+    await callAction(first.deps, actorOf(tenantId), callId, 'record_start');
+    first.stop();
+    first.sim.close();
+    const second = gatewayWith({ timeScale: 0.01 });
+    await recoverCalls(second.deps, { graceMs: 0 });
+    expect((await base.prisma.recording.findFirstOrThrow({ where: { callId } })).status).toBe('processing');
+    expect(await recoverRecordings(second.deps)).toMatchObject({ failed: 1 });
+    expect(await recordingEvents(callId)).toEqual(['call.recording.started', 'call.recording.stopped', 'call.recording.failed']);
+  });
+
+  it('the carrier’s report was lost but the carrier still has the audio: recovery fetches and saves it once', async () => {
+    // This gateway never hears media reports, as if each had failed to apply. Real time: processing takes 1.5 s.
+    const g = gatewayWith({ timeScale: 1, mediaReports: false });
+    const tenantId = await tenantWithDid();
+    const callId = await answeredCall(g, tenantId);
+    await callAction(g.deps, actorOf(tenantId), callId, 'record_start');
+    await new Promise((r) => setTimeout(r, 50));
+    await callAction(g.deps, actorOf(tenantId), callId, 'record_stop');
+    const rec = await base.prisma.recording.findFirstOrThrow({ where: { callId } });
+
+    // While the carrier is still processing it, recovery leaves it alone.
+    expect(await recoverRecordings(g.deps)).toEqual({ checked: 1, saved: 0, failed: 0 });
+    await waitFor(async () => (await g.sim.recordingStatus(rec.id))?.state === 'available');
+    expect((await base.prisma.recording.findUniqueOrThrow({ where: { id: rec.id } })).status).toBe('processing');
+
+    expect(await recoverRecordings(g.deps)).toEqual({ checked: 1, saved: 1, failed: 0 });
+    const saved = await base.prisma.recording.findUniqueOrThrow({ where: { id: rec.id } });
+    const carrierCopy = await g.sim.recordingContent(rec.id);
+    expect(saved.status).toBe('available');
+    expect(Buffer.from(saved.content!).equals(carrierCopy!.content)).toBe(true);
+    expect(saved.durationMs).toBe(carrierCopy!.endedAt.getTime() - carrierCopy!.startedAt.getTime());
+    const audio = await recordingAudio(g.deps, actorOf(tenantId), rec.id);
+    expect(audio.content.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(await recoverRecordings(g.deps)).toEqual({ checked: 0, saved: 0, failed: 0 });
+    expect(await recordingEvents(callId)).toEqual(['call.recording.started', 'call.recording.stopped', 'call.recording.saved']);
+  });
+});
