@@ -31,6 +31,7 @@ import { CallCarrier } from './calls/carrier-port';
 import { startCallProgress } from './calls/calls.progress';
 import { startMediaProgress } from './calls/calls.media-progress';
 import { startCallRecovery } from './calls/calls.jobs';
+import { registerInstance } from './platform/instance';
 import { handleStripeEvent, verifyStripeEvent } from './billing/stripe-webhook.service';
 import { sendRestError } from '../rest-compat/errors';
 import { openApiDocument } from '../rest-compat/openapi';
@@ -68,9 +69,15 @@ export interface Gateway {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, prisma, pubSub, logger } = deps;
+  // With a carrier of its own, this process is one instance among several: its heartbeat row tells the others
+  // that the calls its carrier holds are alive (calls/calls.ownership.ts).
+  const instance = deps.callCarrier
+    ? await registerInstance(prisma, { heartbeatIntervalMs: config.instanceHeartbeatIntervalMs, staleAfterMs: config.instanceStaleAfterMs }, (err) => logger.error({ err }, 'instance heartbeat failed'))
+    : undefined;
   const services: ServiceDeps = {
     db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments, carrier: deps.carrier, webhooks: config.webhooks,
     callCarrier: deps.callCarrier, callHoldEstimateMinutes: config.callHoldEstimateMinutes,
+    carrierInstance: instance ? { id: instance.id, staleAfterMs: instance.staleAfterMs } : undefined,
   };
   // Committed events go to GraphQL subscribers (through Redis when configured, so every instance sees them).
   const publishEvent = (event: RecordedEvent) => pubSub.publish('EVENT_RECORDED', event.tenantId, envelopeOf(event));
@@ -199,6 +206,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       stopMediaProgress();
       await callRecovery?.stop();
       await apollo.stop();
+      // No call is placed here any more, and this instance's carrier goes next: others may settle its calls now.
+      await instance?.stop();
       // Running deliveries finish (each is bounded by WEBHOOK_TIMEOUT_MS); queued ones wait for the next start.
       await jobs?.stop();
       sender.close();

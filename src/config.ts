@@ -49,6 +49,10 @@ export interface Config {
   inboundRingTimeoutSecs: number;
   /** How often calls whose carrier leg is gone are looked for and settled (also once at start). */
   callRecoveryIntervalMs: number;
+  /** How often this instance writes its heartbeat (the calls its in-process carrier holds are alive). */
+  instanceHeartbeatIntervalMs: number;
+  /** Another instance silent this long is gone: its calls are settled as lost. */
+  instanceStaleAfterMs: number;
   /** Largest porting document (LOA, bill) accepted by POST /v1/numbers/porting-documents, bytes. */
   portingDocumentMaxBytes: number;
   /** How often the numbers background work runs (porting progression, stuck-activation recovery); 0 = off. */
@@ -162,6 +166,14 @@ function decimal(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function instanceSettings(env: Env): Pick<Config, 'instanceHeartbeatIntervalMs' | 'instanceStaleAfterMs'> {
+  const instanceHeartbeatIntervalMs = int(env, 'INSTANCE_HEARTBEAT_INTERVAL_MS', 5_000, 50, 600_000);
+  const instanceStaleAfterMs = int(env, 'INSTANCE_STALE_AFTER_MS', 30_000, 200, 86_400_000);
+  // A live instance must never look gone between two of its heartbeats (and a slow write or two).
+  if (instanceStaleAfterMs < 3 * instanceHeartbeatIntervalMs) throw new ConfigError('INSTANCE_STALE_AFTER_MS must be at least 3 × INSTANCE_HEARTBEAT_INTERVAL_MS');
+  return { instanceHeartbeatIntervalMs, instanceStaleAfterMs };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -198,6 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
     callHoldEstimateMinutes: int(env, 'CALL_HOLD_ESTIMATE_MINUTES', 10, 1, 240),
     inboundRingTimeoutSecs: int(env, 'INBOUND_RING_TIMEOUT_SECS', 30, 1, 600),
     callRecoveryIntervalMs: int(env, 'CALL_RECOVERY_INTERVAL_MS', 60_000, 100, 86_400_000),
+    ...instanceSettings(env),
     portingDocumentMaxBytes: int(env, 'PORTING_DOCUMENT_MAX_BYTES', 5 * 1_048_576, 1024, 25 * 1_048_576),
     numbersJobsIntervalMs: int(env, 'NUMBERS_JOBS_INTERVAL_MS', 30_000, 0, 3_600_000),
     activationRecoveryAfterMs: int(env, 'ACTIVATION_RECOVERY_AFTER_MS', 120_000, 100, 86_400_000),

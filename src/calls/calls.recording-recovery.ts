@@ -4,6 +4,7 @@ import { inTransaction } from '../platform/db/transaction';
 import { ServiceDeps } from '../platform/service-deps';
 import { recordControlEvent, recordingEventData } from './calls.control-events';
 import { applyMediaEvent } from './calls.media-progress';
+import { carrierSessions } from './calls.ownership';
 import { requireCallCarrier } from './calls.service';
 
 // A recording stays `processing` until the carrier reports its audio (recording.available). When that report is
@@ -13,28 +14,28 @@ import { requireCallCarrier } from './calls.service';
 // - the carrier is still processing it: left alone;
 // - the carrier has no such recording (it was lost with the restart of the in-process carrier): the recording
 //   fails with reason carrier_recording_lost (call.recording.failed), so nobody waits for audio that never comes.
+// Like calls, a recording is asked about only by the instance whose carrier holds its call; one of an instance
+// that is gone is lost with it; one of another instance that still runs is left to that instance.
 
 export const RECORDING_LOST = 'carrier_recording_lost';
 
-export interface RecordingRecoveryOptions {
-  /** Only recordings of these calls are asked about (the calls this instance's carrier is answerable for). */
-  callIds?: (ids: string[]) => Promise<Set<string>>;
-}
-
-export async function recoverRecordings(deps: ServiceDeps, opts: RecordingRecoveryOptions = {}): Promise<{ checked: number; saved: number; failed: number }> {
+export async function recoverRecordings(deps: ServiceDeps): Promise<{ checked: number; saved: number; failed: number }> {
   const carrier = requireCallCarrier(deps);
   const pending = await deps.db.recording.findMany({
     where: { status: 'processing' },
-    select: { id: true, callId: true },
+    select: { id: true, callId: true, call: { select: { carrierInstanceId: true } } },
     orderBy: { createdAt: 'asc' },
     take: 1000,
   });
-  const mine = opts.callIds ? await opts.callIds([...new Set(pending.map((r) => r.callId))]) : null;
+  const sessionOf = await carrierSessions(deps, pending.map((r) => r.call.carrierInstanceId));
+  let checked = 0;
   let saved = 0;
   let failed = 0;
   for (const rec of pending) {
-    if (mine && !mine.has(rec.callId)) continue;
-    const state = await carrier.recording(rec.id);
+    const session = sessionOf(rec.call.carrierInstanceId);
+    if (session.kind === 'elsewhere') continue;
+    checked++;
+    const state = session.kind === 'mine' ? await carrier.recording(rec.id) : null;
     if (state?.state === 'available') {
       const event = { id: `${rec.id}:recovered-available`, type: 'recording.available' as const, upstreamCallId: '', callRef: rec.callId, ref: rec.id, startedAt: state.startedAt, endedAt: state.endedAt ?? state.startedAt, at: deps.clock.now() };
       if ((await applyMediaEvent(deps, event)) === 'applied') saved++;
@@ -42,7 +43,7 @@ export async function recoverRecordings(deps: ServiceDeps, opts: RecordingRecove
       failed++;
     }
   }
-  return { checked: pending.length, saved, failed };
+  return { checked, saved, failed };
 }
 
 /** Ends a processing recording without audio; false when it had already moved on (saved, failed or deleted). */

@@ -91,6 +91,7 @@ export async function placeCall(deps: ServiceDeps, actor: Actor, input: PlaceCal
         queuedAt: now,
         createdAt: now,
         holdId: hold.id,
+        carrierInstanceId: deps.carrierInstance?.id ?? null,
       },
       select: CALL_SELECT,
     });

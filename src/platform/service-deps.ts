@@ -21,6 +21,11 @@ export interface ServiceDeps {
   carrier?: NumberCarrier;
   /** The upstream carrier's calls API. Absent where calls are never placed or controlled. */
   callCarrier?: CallCarrier;
+  /**
+   * This process as one gateway instance among several (its id marks the calls its in-process carrier holds).
+   * Absent in contexts without a carrier of their own (the admin CLI, service-level tests).
+   */
+  carrierInstance?: { id: string; staleAfterMs: number };
   /** Minutes of the destination's price frozen when a call is placed (CALL_HOLD_ESTIMATE_MINUTES). */
   callHoldEstimateMinutes?: number;
   /** The client outside any transaction, for work after commit (the context's `db` may be a transaction). */

@@ -34,7 +34,7 @@ function answeredNumbers(count: number, minTalkSecs: number, maxTalkSecs = 300):
   return out;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -70,7 +70,8 @@ describe('a gateway killed with calls up', () => {
   }
 
   it('settles every call after the restart: terminal, no hold frozen, one charge per answered call, balance == ledger', async () => {
-    const env = { CARRIER_TIME_SCALE: TIME_SCALE, CALL_RECOVERY_INTERVAL_MS: '500' };
+    // The restarted process is a new instance: it settles its predecessor's calls once that one's heartbeat is stale.
+    const env = { CARRIER_TIME_SCALE: TIME_SCALE, CALL_RECOVERY_INTERVAL_MS: '500', INSTANCE_HEARTBEAT_INTERVAL_MS: '200', INSTANCE_STALE_AFTER_MS: '2000' };
     const first = await startGatewayProcess(databaseUrl, env);
     processes.push(first);
     const t = await fundedTenant();
@@ -134,11 +135,15 @@ describe('a gateway killed with calls up', () => {
       expect(-c.amountCents).toBe(call.chargeCents);
       expect(call.chargeCents! > 0n).toBe(true);
     }
-    // A lost leg is billed from its answer for no more than the estimate its hold was frozen for.
+    // A lost leg is billed from its answer for no more than the estimate its hold was frozen for, and no later
+    // than its instance was last seen running.
+    const [dead] = await prisma.gatewayInstance.findMany({ where: { id: { in: calls.map((c) => c.carrierInstanceId!) } } });
+    expect(new Set(calls.map((c) => c.carrierInstanceId))).toEqual(new Set([dead.id]));
     for (const id of talking) {
       const call = byId.get(id)!;
       expect(call.billableSeconds).toBeGreaterThan(0);
       expect(call.billableSeconds).toBeLessThanOrEqual(10 * 60);
+      expect(call.endedAt!.getTime()).toBeLessThanOrEqual(Math.max(dead.heartbeatAt.getTime(), call.answeredAt!.getTime()));
     }
     expect(await verifyLedger(prisma)).toEqual([]);
 
@@ -157,5 +162,5 @@ describe('a gateway killed with calls up', () => {
     expect(await prisma.callTransition.count({ where: { callId: { in: all }, toStatus: { in: ['completed', 'failed', 'busy'] } } })).toBe(all.length);
     await second.stop();
     expect(second.child.exitCode).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });

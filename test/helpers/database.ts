@@ -124,6 +124,8 @@ export async function truncateAll(url: string): Promise<void> {
 }
 
 const fingerprintSql = new Map<string, string>();
+/** Written by a running gateway on its own clock (instance heartbeats), never by a request: never part of one. */
+const PROCESS_TABLES = ['gateway_instances'];
 
 /**
  * One value that changes when any row of any public table does: the bad-input tests compare it before and
@@ -135,7 +137,7 @@ export async function databaseFingerprint(prisma: { $queryRawUnsafe<T>(sql: stri
   if (!sql) {
     const tables = await prisma.$queryRawUnsafe<{ tablename: string; name: string }[]>(`SELECT tablename, quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
     const parts = tables
-      .filter((t) => !exclude.includes(t.tablename))
+      .filter((t) => !exclude.includes(t.tablename) && !PROCESS_TABLES.includes(t.tablename))
       .map((t) => `(SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '') FROM public.${t.name} x)`);
     sql = `SELECT md5(concat_ws('|', ${parts.join(', ')})) AS fingerprint`;
     fingerprintSql.set(cacheKey, sql);

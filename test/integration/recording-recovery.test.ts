@@ -166,4 +166,25 @@ describe('recordings left processing', () => {
     expect(await recoverRecordings(g.deps)).toEqual({ checked: 0, saved: 0, failed: 0 });
     expect(await recordingEvents(callId)).toEqual(['call.recording.started', 'call.recording.stopped', 'call.recording.saved']);
   });
+
+  it('a recording of another instance’s call is left to it while it runs, and failed once its heartbeat is stale', async () => {
+    const first = gatewayWith({ timeScale: 0.01 });
+    const tenantId = await tenantWithDid();
+    const callId = await answeredCall(first, tenantId);
+    await callAction(first.deps, actorOf(tenantId), callId, 'record_start');
+    await callAction(first.deps, actorOf(tenantId), callId, 'hangup');
+    const rec = await base.prisma.recording.findFirstOrThrow({ where: { callId } });
+    first.stop();
+    // The call belongs to another instance, alive: this one's carrier never heard of the recording, yet leaves it.
+    const other = await base.prisma.gatewayInstance.create({ data: { id: '00000000-0000-4000-8000-0000000000ee' } });
+    await base.prisma.recording.update({ where: { id: rec.id }, data: { status: 'processing', availableAt: null } });
+    await base.prisma.call.update({ where: { id: callId }, data: { carrierInstanceId: other.id } });
+    const second = gatewayWith({ timeScale: 0.01 });
+    const deps = { ...second.deps, carrierInstance: { id: '00000000-0000-4000-8000-0000000000ff', staleAfterMs: 60_000 } };
+    expect(await recoverRecordings(deps)).toEqual({ checked: 0, saved: 0, failed: 0 });
+    // Its heartbeat goes stale: the instance is gone, its carrier and the recording with it.
+    await base.prisma.$executeRaw`UPDATE gateway_instances SET heartbeat_at = now() - interval '61 seconds' WHERE id = ${other.id}::uuid`;
+    expect(await recoverRecordings(deps)).toEqual({ checked: 1, saved: 0, failed: 1 });
+    expect(await base.prisma.recording.findUniqueOrThrow({ where: { id: rec.id } })).toMatchObject({ status: 'failed', failureReason: 'carrier_recording_lost' });
+  });
 });

@@ -10,6 +10,8 @@ describe('configuration', () => {
   it('reads the calls settings', () => {
     expect(loadConfig({})).toMatchObject({ carrierTimeScale: 1, callHoldEstimateMinutes: 10, callRecoveryIntervalMs: 60_000 });
     expect(loadConfig({ CARRIER_TIME_SCALE: '0.01', CALL_HOLD_ESTIMATE_MINUTES: '30' })).toMatchObject({ carrierTimeScale: 0.01, callHoldEstimateMinutes: 30 });
+    expect(loadConfig({})).toMatchObject({ instanceHeartbeatIntervalMs: 5_000, instanceStaleAfterMs: 30_000 });
+    expect(loadConfig({ INSTANCE_HEARTBEAT_INTERVAL_MS: '200', INSTANCE_STALE_AFTER_MS: '600' })).toMatchObject({ instanceHeartbeatIntervalMs: 200, instanceStaleAfterMs: 600 });
   });
 
   it.each([
@@ -23,6 +25,7 @@ describe('configuration', () => {
     [{ CARRIER_TIME_SCALE: 'fast' }, /CARRIER_TIME_SCALE must be a decimal number/],
     [{ CALL_HOLD_ESTIMATE_MINUTES: '0' }, /CALL_HOLD_ESTIMATE_MINUTES must be between 1/],
     [{ CALL_RECOVERY_INTERVAL_MS: '5' }, /CALL_RECOVERY_INTERVAL_MS must be between 100/],
+    [{ INSTANCE_STALE_AFTER_MS: '10000' }, /INSTANCE_STALE_AFTER_MS must be at least 3 × INSTANCE_HEARTBEAT_INTERVAL_MS/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
