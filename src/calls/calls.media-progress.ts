@@ -5,11 +5,12 @@ import { inTransaction } from '../platform/db/transaction';
 import { isUuid } from '../platform/ids';
 import { ServiceDeps } from '../platform/service-deps';
 import { CallMediaEvent } from './carrier-port';
-import { RETRY_DELAYS_MS } from './calls.progress';
+import { lockCall, RETRY_DELAYS_MS } from './calls.progress';
 import { recordControlEvent, recordingEventData } from './calls.control-events';
 
 // What the carrier reports about media after the fact: a recording's audio is ready (fetched from the carrier and
-// stored with its row, then call.recording.saved), a gather ended with the digits pressed (call.gather.ended).
+// stored with its row, then call.recording.saved), a gather ended with the digits pressed (call.gather.ended),
+// speech was transcribed (call.transcription: partial, then final text, per utterance).
 // Idempotent: an event for something already settled, deleted or unknown changes nothing.
 
 export type MediaApplied = 'applied' | 'ignored' | 'unknown';
@@ -21,8 +22,25 @@ export type MediaApplied = 'applied' | 'ignored' | 'unknown';
  */
 export async function applyMediaEvent(deps: ServiceDeps, event: CallMediaEvent): Promise<MediaApplied> {
   if (!isUuid(event.ref)) return 'ignored';
+  if (event.type === 'transcription') return inTranscriptOrder(event.ref, () => applyWithRetry(deps, event));
+  return applyWithRetry(deps, event);
+}
+
+const transcriptChains = new Map<string, Promise<unknown>>();
+
+/** A transcription's results are recorded one after another, in the order the carrier heard them. */
+function inTranscriptOrder(ref: string, work: () => Promise<MediaApplied>): Promise<MediaApplied> {
+  const next = (transcriptChains.get(ref) ?? Promise.resolve()).catch(() => undefined).then(work);
+  transcriptChains.set(ref, next);
+  void next.catch(() => undefined).finally(() => {
+    if (transcriptChains.get(ref) === next) transcriptChains.delete(ref);
+  });
+  return next;
+}
+
+async function applyWithRetry(deps: ServiceDeps, event: CallMediaEvent): Promise<MediaApplied> {
   for (let attempt = 0; ; attempt++) {
-    const outcome = event.type === 'recording.available' ? await saveRecording(deps, event) : await endGather(deps, event);
+    const outcome = event.type === 'recording.available' ? await saveRecording(deps, event) : event.type === 'gather.ended' ? await endGather(deps, event) : await recordTranscript(deps, event);
     if (outcome !== 'unknown' || attempt >= RETRY_DELAYS_MS.length) return outcome;
     await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
   }
@@ -71,6 +89,28 @@ async function endGather(deps: ServiceDeps, event: Extract<CallMediaEvent, { typ
     });
     await recordControlEvent(tx, ended.call, 'call.gather.ended', event.at, { media_id: ended.id, kind: 'gather', name: ended.name, ...result });
     await recordAudit(tx, systemActor(ended.tenantId, `call:${ended.callId}`), { action: 'call.gather_ended', resourceType: 'call', resourceId: ended.callId, after: { media_id: ended.id, ...result } });
+    return 'applied';
+  });
+}
+
+/**
+ * A transcript result of a running transcription, as a call.transcription event (webhooks and the eventRecorded
+ * subscription carry it). Text is data, not a state change: nothing else changes and no audit row is written.
+ * Results that arrive after the transcription stopped are dropped.
+ */
+async function recordTranscript(deps: ServiceDeps, event: Extract<CallMediaEvent, { type: 'transcription' }>): Promise<MediaApplied> {
+  if (!isUuid(event.callRef)) return 'ignored';
+  return inTransaction(deps.db, async (tx) => {
+    // The call's row lock first, like every action: a transcription_stop is then wholly before or after this, so
+    // no text follows call.transcription.stopped in the call's sequence.
+    if (!(await lockCall(tx, event.callRef))) return 'unknown';
+    const session = await tx.callMediaSession.findUnique({ where: { id: event.ref }, include: { call: { select: { id: true, tenantId: true, connectionId: true } } } });
+    if (!session) return 'unknown';
+    if (session.status !== 'active' || session.kind !== 'transcription' || session.callId !== event.callRef) return 'ignored';
+    const language = (session.params as { language?: string } | null)?.language ?? null;
+    await recordControlEvent(tx, session.call, 'call.transcription', event.at, {
+      media_id: session.id, language, utterance: event.utterance, speaker: event.speaker, text: event.text, is_final: event.isFinal,
+    });
     return 'applied';
   });
 }

@@ -110,4 +110,5 @@ export type CallCommand =
 
 export type CallMediaEvent =
   | { id: string; type: 'recording.available'; upstreamCallId: string; callRef: string; ref: string; startedAt: Date; endedAt: Date; at: Date }
-  | { id: string; type: 'gather.ended'; upstreamCallId: string; callRef: string; ref: string; digits: string; reason: string; at: Date };
+  | { id: string; type: 'gather.ended'; upstreamCallId: string; callRef: string; ref: string; digits: string; reason: string; at: Date }
+  | { id: string; type: 'transcription'; upstreamCallId: string; callRef: string; ref: string; text: string; isFinal: boolean; speaker: string; utterance: number; at: Date };

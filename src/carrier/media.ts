@@ -4,6 +4,7 @@ import { EventOutbox } from './events';
 import { hash32 } from './random';
 import { TimerSet } from './timers';
 import { CallMediaCommand, CallMediaEvent, GatherEndReason, RecordingContent, RecordingStatus } from './types';
+import { partialOf, simulatedUtterance } from './transcript';
 import { simulatedRecordingWav } from './wav';
 
 /**
@@ -21,6 +22,8 @@ export interface MediaSettings {
 
 export const RECORDING_PROCESSING_MS = 1500;
 const DIGIT_INTERVAL_MS = 700;
+/** A transcription hears a partial result, then the final text, of one utterance every this many ms (simulated). */
+export const TRANSCRIPT_STEP_MS = 2000;
 
 interface Recording {
   upstreamCallId: string;
@@ -65,12 +68,14 @@ export class CallMedia {
         return;
       }
       case 'stream_start':
+        if (!this.sessions.has(command.ref)) this.sessions.set(command.ref, { upstreamCallId, callRef: leg.callRef, kind: 'stream' });
+        return;
       case 'transcription_start':
-        if (!this.sessions.has(command.ref)) this.sessions.set(command.ref, { upstreamCallId, callRef: leg.callRef, kind: command.type === 'stream_start' ? 'stream' : 'transcription' });
+        if (!this.sessions.has(command.ref)) this.startTranscription(leg, command.ref);
         return;
       case 'stream_stop':
       case 'transcription_stop':
-        this.sessions.delete(command.ref);
+        this.endSession(command.ref);
         return;
       case 'gather':
         if (!this.sessions.has(command.ref)) this.startGather(leg, command);
@@ -139,6 +144,33 @@ export class CallMedia {
     this.sessions.set(command.ref, session);
   }
 
+  private startTranscription(leg: LiveLeg, ref: string): void {
+    const session: Session = { upstreamCallId: leg.upstreamCallId, callRef: leg.callRef, kind: 'transcription' };
+    const startedAt = leg.now.getTime();
+    // Step k: utterance floor(k / 2), its partial result on even steps, its final text on odd ones.
+    const step = (k: number) => {
+      session.timer = this.timers.start(TRANSCRIPT_STEP_MS * this.settings.timeScale, () => {
+        if (this.sessions.get(ref) !== session) return;
+        const utterance = Math.floor(k / 2);
+        const isFinal = k % 2 === 1;
+        const { speaker, text } = simulatedUtterance(this.settings.seed, ref, utterance);
+        this.outbox.publish({
+          id: `${ref}:transcription:${k}`, type: 'transcription', upstreamCallId: session.upstreamCallId, callRef: session.callRef, ref,
+          text: isFinal ? text : partialOf(text), isFinal, speaker, utterance, at: new Date(startedAt + (k + 1) * TRANSCRIPT_STEP_MS),
+        });
+        step(k + 1);
+      });
+    };
+    this.sessions.set(ref, session);
+    step(0);
+  }
+
+  private endSession(ref: string): void {
+    const session = this.sessions.get(ref);
+    if (session?.timer) this.timers.cancel(session.timer);
+    this.sessions.delete(ref);
+  }
+
   private publishGather(session: Session, ref: string, digits: string, reason: GatherEndReason, at: Date): void {
     this.outbox.publish({ id: `${ref}:gather.ended`, type: 'gather.ended', upstreamCallId: session.upstreamCallId, callRef: session.callRef, ref, digits, reason, at });
   }
@@ -147,11 +179,8 @@ export class CallMedia {
     for (const [ref, rec] of this.recordings) if (rec.upstreamCallId === upstreamCallId) this.finishRecording(ref, rec, at);
     for (const [ref, session] of this.sessions) {
       if (session.upstreamCallId !== upstreamCallId) continue;
-      this.sessions.delete(ref);
-      if (session.kind === 'gather') {
-        if (session.timer) this.timers.cancel(session.timer);
-        this.publishGather(session, ref, '', 'call_hangup', at);
-      }
+      this.endSession(ref);
+      if (session.kind === 'gather') this.publishGather(session, ref, '', 'call_hangup', at);
     }
     const other = this.bridges.get(upstreamCallId);
     if (other) {

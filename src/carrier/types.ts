@@ -263,7 +263,17 @@ export interface GatherEndedEvent extends CallMediaEventBase {
   reason: GatherEndReason;
 }
 
-export type CallMediaEvent = RecordingAvailableEvent | GatherEndedEvent;
+/** Speech recognised on a leg with transcription running: a partial result, then the final one, per utterance. */
+export interface TranscriptionEvent extends CallMediaEventBase {
+  type: 'transcription';
+  text: string;
+  isFinal: boolean;
+  speaker: 'callee' | 'caller';
+  /** 0, 1, 2 … per transcription. */
+  utterance: number;
+}
+
+export type CallMediaEvent = RecordingAvailableEvent | GatherEndedEvent | TranscriptionEvent;
 
 export type CallMediaEventListener = (event: CallMediaEvent) => void | Promise<void>;
 

@@ -30,6 +30,7 @@ export const EVENT_TYPES = [
   'call.streaming.started',
   'call.streaming.stopped',
   'call.transcription.started',
+  'call.transcription',
   'call.transcription.stopped',
   'call.gather.started',
   'call.gather.ended',
