@@ -29,6 +29,9 @@ export async function settled(check: () => Promise<string[]>, timeoutMs: number,
 export const FAST_RECOVERY_ENV: Record<string, string> = {
   CARRIER_TIME_SCALE: '0.02',
   CALL_RECOVERY_INTERVAL_MS: '500',
+  // A restarted process is a new instance: it settles its killed predecessor's calls once that one's heartbeat is stale.
+  INSTANCE_HEARTBEAT_INTERVAL_MS: '200',
+  INSTANCE_STALE_AFTER_MS: '2000',
   NUMBERS_JOBS_INTERVAL_MS: '500',
   ACTIVATION_RECOVERY_AFTER_MS: '3000',
   JOB_STALE_LOCK_MS: '2000',
