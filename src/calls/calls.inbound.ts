@@ -91,6 +91,8 @@ async function recordIncoming(tx: Prisma.TransactionClient, deps: ServiceDeps, e
       status: 'initiated',
       timeoutSecs: incoming.ringTimeoutSecs,
       upstreamCallId: event.upstreamCallId,
+      // The leg is in this instance's carrier: only it can ask about it (calls.ownership.ts).
+      carrierInstanceId: deps.carrierInstance?.id ?? null,
       screening: screeningOf(did.inboundCallScreening, incoming.suspicious),
       queuedAt: at,
       initiatedAt: at,
