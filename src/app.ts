@@ -126,6 +126,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const rateLimiter = createRateLimiter(
     { points: config.rateLimitPoints, windowSeconds: config.rateLimitWindowSeconds, redisUrl: config.redisUrl },
     (err, res) => (res.req.baseUrl.startsWith('/graphql') ? sendGraphQLError(res, err) : sendRestError(res, err)),
+    logger,
   );
   const auth = authenticateRequest(prisma);
 

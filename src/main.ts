@@ -52,7 +52,7 @@ async function main() {
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const prisma = createPrismaClient({ url: databaseUrl, poolSize: config.databasePoolSize });
     cleanups.push(() => prisma.$disconnect());
-    const pubSub = createGatewayPubSub(config.redisUrl);
+    const pubSub = createGatewayPubSub(config.redisUrl, { log: logger });
     cleanups.push(() => pubSub.close());
     const payments = await setUpPayments(config, { dataFile: join(dataDir, 'stripe-local.json'), log: (l) => logger.debug(l) });
     cleanups.push(() => payments.close());

@@ -221,5 +221,26 @@ async function applyWithRetry(deps: ServiceDeps, event: CallLegEvent): Promise<A
 /** Wires the carrier's call progress to the state machine; returns the unsubscribe. */
 export function startCallProgress(deps: ServiceDeps, onError: (err: unknown, event: CallLegEvent) => void): () => void {
   if (!deps.callCarrier) return () => {};
-  return deps.callCarrier.onCallEvent((event) => applyInOrder(deps, event).then(undefined, (err) => onError(err, event)));
+  return deps.callCarrier.onCallEvent((event) =>
+    applyInOrder(deps, event)
+      .then((outcome) => hangUpOrphanLeg(deps, event, outcome))
+      .then(undefined, (err) => onError(err, event)),
+  );
+}
+
+/**
+ * A dial whose answer was lost (the carrier placed the call, the gateway heard an error) leaves a leg ringing
+ * for a call the user was told failed: ended without a leg, or never committed (an idempotent request's
+ * transaction rolled back). Its first event gives it away; it is hung up then, so nobody talks on a call that
+ * is not billed and the callee is not rung for nothing.
+ */
+async function hangUpOrphanLeg(deps: ServiceDeps, event: CallLegEvent, outcome: Applied): Promise<void> {
+  if (outcome === 'applied' || event.type === 'call.hangup' || !isUuid(event.callRef)) return;
+  if (outcome === 'ignored') {
+    const call = await deps.db.call.findUnique({ where: { id: event.callRef }, select: { status: true, upstreamCallId: true } });
+    if (!call || !isTerminal(call.status) || call.upstreamCallId === event.upstreamCallId) return;
+  }
+  await deps.callCarrier!.hangup(event.upstreamCallId).catch((err: { code?: string }) => {
+    if (err?.code !== 'call_already_ended') throw err; // hung up meanwhile (placeCall does the same): done
+  });
 }

@@ -71,7 +71,12 @@ export function startSubscriptionServer(deps: WsDeps) {
         return undefined;
       },
       onComplete: (ctx, id) => limiter.release(ctx.extra.connectionId ?? '', id),
-      onError: (ctx, id) => void limiter.release(ctx.extra.connectionId ?? '', id),
+      // A stream that failed mid-way (the event bus went down: service_unavailable) ends with an error message
+      // formatted like every other, so the client sees the code.
+      onError: (ctx, id, _payload, errors) => {
+        limiter.release(ctx.extra.connectionId ?? '', id);
+        return errors.map((e) => formatGraphQLError(e.toJSON(), e));
+      },
       onClose: (ctx) => limiter.releaseSocket(ctx.extra.connectionId ?? ''),
       // Subscription results bypass Apollo, so their errors get the same formatting here.
       onNext: (_ctx, _id, _payload, _args, result) =>

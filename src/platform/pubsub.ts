@@ -2,6 +2,8 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
 import type { EventEnvelope } from '../webhooks/payload';
+import { ApiError } from './errors';
+import { OutageLog, watchRedisOutage } from './redis-outage';
 
 // Topics are keyed by tenant id (publish(topic, tenantId, payload)), so a subscriber can only ever be wired to
 // its own tenant's stream: isolation by construction, not by a filter that could be forgotten.
@@ -46,16 +48,102 @@ export interface ConferenceChange {
 export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): Promise<void> };
 
 /** In memory for one instance; through Redis when REDIS_URL is set, so every gateway instance sees every event. */
-export function createGatewayPubSub(redisUrl?: string): PubSub {
+export function createGatewayPubSub(redisUrl?: string, opts: { log?: OutageLog } = {}): PubSub {
   if (!redisUrl) return Object.assign(createPubSub<PubSubTopics>(), { close: async () => {} });
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  watchRedisOutage(publishClient, 'pub/sub', opts.log);
+  watchRedisOutage(subscribeClient, 'pub/sub', opts.log);
+  // The event target fires these commands without awaiting them: a Redis outage must not turn into an unhandled
+  // rejection (which ends the process). A publish lost meanwhile reaches nobody anyway: see `guard` below; the
+  // outage itself is reported once, above.
+  const report = () => undefined;
+  const publisher = { publish: (channel: string, message: string) => publishClient.publish(channel, message).catch(report) };
+  const subscriber = {
+    on: (event: string, listener: (...args: unknown[]) => void) => subscribeClient.on(event, listener),
+    subscribe: (channel: string) => subscribeClient.subscribe(channel).catch(report),
+    unsubscribe: (channel: string) => subscribeClient.unsubscribe(channel).catch(report),
+  };
+  const eventTarget = createRedisEventTarget({ publishClient: publisher as unknown as Redis, subscribeClient: subscriber as unknown as Redis });
   const pubSub = createPubSub<PubSubTopics>({ eventTarget });
+  const bus = new BusHealth(subscribeClient);
+  const subscribe = pubSub.subscribe.bind(pubSub) as unknown as (...args: unknown[]) => AsyncIterable<unknown>;
   return Object.assign(pubSub, {
+    subscribe: ((...args: unknown[]) => guard(bus, subscribe(...args))) as unknown as PubSub['subscribe'],
     close: async () => {
       publishClient.disconnect();
       subscribeClient.disconnect();
     },
   });
+}
+
+// While Redis is away, events published meanwhile are lost to every subscriber, silently. So a subscription is
+// never left open across an outage: when the connection drops, each one ends with `service_unavailable`, and
+// new ones are refused with it until Redis is back; a client subscribes again then, and refetches what it
+// may have missed. (Reconnection is ioredis's own, with its backoff.)
+class BusHealth {
+  private downListeners = new Set<() => void>();
+
+  constructor(private readonly client: Redis) {
+    const down = () => {
+      for (const listener of [...this.downListeners]) listener();
+    };
+    client.on('close', down);
+    client.on('end', down);
+  }
+
+  get up(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  onDown(listener: () => void): () => void {
+    this.downListeners.add(listener);
+    return () => this.downListeners.delete(listener);
+  }
+}
+
+const busUnavailable = () => new ApiError('service_unavailable', 'Live updates are unavailable (the event bus is down); subscribe again shortly', { retryAfter: 2 });
+
+function guard<T>(bus: BusHealth, source: AsyncIterable<T>): AsyncIterableIterator<T> {
+  const inner = source[Symbol.asyncIterator]();
+  let failed: ApiError | undefined = bus.up ? undefined : busUnavailable();
+  let wake: ((err: ApiError) => void) | undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    wake = reject;
+  });
+  interrupted.catch(() => undefined); // rejected only while someone races it
+  const stopWatching = bus.onDown(() => {
+    failed ??= busUnavailable();
+    wake?.(failed);
+  });
+  const end = async () => {
+    stopWatching();
+    await inner.return?.();
+  };
+  if (failed) wake?.(failed);
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (failed) {
+        await end();
+        throw failed;
+      }
+      try {
+        return await Promise.race([inner.next(), interrupted]);
+      } catch (err) {
+        await end();
+        throw err;
+      }
+    },
+    async return() {
+      await end();
+      return { done: true, value: undefined };
+    },
+    async throw(err: unknown) {
+      await end();
+      throw err;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AuthResult } from '../auth/authenticate';
 import { ApiError } from '../errors';
+import { OutageLog, watchRedisOutage } from '../redis-outage';
 
 export interface RateLimitOptions {
   points: number;
@@ -20,12 +21,13 @@ export interface RateLimiter {
  * REDIS_URL is set so every instance shares the budget; if Redis fails, the memory limiter takes over
  * rather than turning a cache outage into an API outage.
  */
-export function createRateLimiter(opts: RateLimitOptions, onLimited: (err: ApiError, res: Parameters<RequestHandler>[1]) => void): RateLimiter {
+export function createRateLimiter(opts: RateLimitOptions, onLimited: (err: ApiError, res: Parameters<RequestHandler>[1]) => void, log?: OutageLog): RateLimiter {
   const memory = new RateLimiterMemory({ points: opts.points, duration: opts.windowSeconds, keyPrefix: 'rl' });
   let limiter: RateLimiterAbstract = memory;
   let redis: Redis | undefined;
   if (opts.redisUrl) {
     redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    watchRedisOutage(redis, 'rate limits', log);
     limiter = new RateLimiterRedis({ storeClient: redis, points: opts.points, duration: opts.windowSeconds, keyPrefix: 'voepy:rl', insuranceLimiter: memory });
   }
 
