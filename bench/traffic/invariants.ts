@@ -58,12 +58,20 @@ export async function checkInvariants(databaseUrl: string, outcomes: Outcome[], 
     }
     bad.push(...(await checkAnswered(db, outcomes)));
     if (opts.receivedEventIds) {
-      for (const r of await rows<{ id: string; type: string }>(
+      for (const r of await rows<{ id: string; type: string; age: string; fanout: boolean; delivery: string | null }>(
         db,
-        `SELECT e.id, e.type FROM events e WHERE e.tenant_id = ANY($1::uuid[]) AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.tenant_id = e.tenant_id)`,
+        `SELECT e.id, e.type, round(extract(epoch FROM now() - e.created_at)) AS age,
+                EXISTS (SELECT 1 FROM webhook_fanouts f WHERE f.event_id = e.id) AS fanout,
+                (SELECT d.status || ' attempts ' || d.attempt_count || ' next ' || coalesce(d.next_attempt_at::text, '-') || ' lease ' || coalesce(d.lease_until::text, '-')
+                        || ' last ' || coalesce(d.last_status_code::text, d.last_error, '-')
+                        || ' jobs ' || coalesce((SELECT string_agg('run_at ' || j.run_at || ' attempts ' || j.attempts || ' locked ' || coalesce(j.locked_at::text, '-') || ' error ' || coalesce(left(j.last_error, 80), '-'), '; ')
+                                                   FROM graphile_worker._private_jobs j WHERE j.key = 'webhook-delivery:' || d.id), 'none')
+                   FROM webhook_deliveries d WHERE d.event_id = e.id LIMIT 1) AS delivery
+           FROM events e WHERE e.tenant_id = ANY($1::uuid[]) AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.tenant_id = e.tenant_id)`,
         [ids],
       )) {
-        if (!opts.receivedEventIds.has(r.id)) bad.push(`event ${r.type} ${r.id} committed but never delivered`);
+        // Where it is stuck, if it is: committed how long ago, fanned out or not, its delivery's state.
+        if (!opts.receivedEventIds.has(r.id)) bad.push(`event ${r.type} ${r.id} committed ${r.age} s ago but never delivered (fan-out pending: ${r.fanout}; delivery: ${r.delivery ?? 'none'})`);
       }
     }
     return bad;

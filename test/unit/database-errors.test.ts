@@ -26,5 +26,7 @@ describe('database errors', () => {
     expect(fromDatabaseError(new Error('something else'))).toBeUndefined();
     expect(fromDatabaseError({ code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '40001' } } } })).toMatchObject({ code: 'conflict' });
     expect(fromDatabaseError({ code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '42601' } } } })).toBeUndefined();
+    // A NUL character in a text value (found by the bad-input fuzzer): the client's mistake, not ours.
+    expect(fromDatabaseError({ code: 'P2039', meta: { driverAdapterError: { cause: { originalCode: '22021', kind: 'postgres' } } } })).toMatchObject({ code: 'invalid_request', status: 400 });
   });
 });
