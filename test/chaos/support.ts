@@ -34,7 +34,10 @@ export const FAST_RECOVERY_ENV: Record<string, string> = {
   INSTANCE_STALE_AFTER_MS: '2000',
   NUMBERS_JOBS_INTERVAL_MS: '500',
   ACTIVATION_RECOVERY_AFTER_MS: '3000',
-  JOB_STALE_LOCK_MS: '2000',
+  // Longer than any job may legitimately run (a webhook attempt is bounded by WEBHOOK_TIMEOUT_MS): a shorter one
+  // unlocks live workers' jobs too, and their updates can then be lost.
+  JOB_STALE_LOCK_MS: '10000',
+  WEBHOOK_TIMEOUT_MS: '3000',
   RATE_LIMIT_PER_WINDOW: '1000000',
   DATABASE_POOL_SIZE: '10',
 };
