@@ -32,9 +32,8 @@ export function fromDatabaseError(err: unknown): ApiError | undefined {
       const mapped = fromDatabaseError({ code: sqlstate });
       if (mapped) return mapped;
     }
-    if (e.code === '22P02' || e.code === '22003' || e.code === '22021' || e.code === 'P2023') {
-      // A value the column cannot hold (a malformed uuid, an out-of-range number, a NUL character in text, which
-      // PostgreSQL refuses in any string) that validation let through.
+    if (e.code === '22P02' || e.code === '22003' || e.code === 'P2023') {
+      // A value the column cannot hold (a malformed uuid, an out-of-range number) that validation let through.
       return new ApiError('invalid_request', 'A value in the request is malformed or out of range');
     }
     if (e.code === '22021' || e.code === '22P05') {
