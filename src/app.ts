@@ -115,12 +115,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   // reusing the socket at that moment gets ECONNRESET on a request that never arrived. Draining at stop closes them.
   const httpServer = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, app);
   const schema = await buildGatewaySchema(pubSub);
-  const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity };
+  const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity, maxAliases: config.graphqlMaxAliases };
+  const documentRules = { introspection: config.graphqlIntrospection, maxTokens: config.graphqlMaxTokens };
   const metrics = createMetrics();
-  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits, keyRecheckMs: config.wsKeyRecheckMs,
+  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits, documentRules, keyRecheckMs: config.wsKeyRecheckMs,
+    maxMessageBytes: config.bodyLimitBytes,
     subscriptionLimits: { perSocket: config.wsMaxSubscriptionsPerSocket, perTenant: config.wsMaxSubscriptionsPerTenant },
   });
-  const apollo = createApolloServer({ schema, httpServer, limits, introspection: config.graphqlIntrospection, logger, metrics, onDrain: () => ws.close() });
+  const apollo = createApolloServer({ schema, httpServer, limits, documentRules, logger, metrics, onDrain: () => ws.close() });
   await apollo.start();
 
   const rateLimiter = createRateLimiter(
@@ -175,7 +177,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   app.use('/v1', v1);
 
   // /graphql: HTTP here, WebSocket (graphql-ws) on the same path through the upgrade handler above.
-  app.use(playgroundRouter({ endpoint: '/graphql' }));
+  app.use(playgroundRouter({ endpoint: '/graphql', introspection: config.graphqlIntrospection }));
   const graphql = express.Router();
   graphql.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
   graphql.all('/', graphqlHttpHandler({ server: apollo, prisma, services, idempotencyTtlHours: config.idempotencyTtlHours }));

@@ -16,6 +16,10 @@ export interface Config {
   rateLimitWindowSeconds: number;
   graphqlMaxDepth: number;
   graphqlMaxComplexity: number;
+  /** Aliases one operation may use (each can run its field again, so they multiply work). */
+  graphqlMaxAliases: number;
+  /** Tokens a GraphQL document may hold: bounds parsing and validation of any document, however built. */
+  graphqlMaxTokens: number;
   graphqlIntrospection: boolean;
   /** Largest accepted request body, bytes. */
   bodyLimitBytes: number;
@@ -192,6 +196,8 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     graphqlMaxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 100),
     graphqlMaxComplexity: int(env, 'GRAPHQL_MAX_COMPLEXITY', 1000, 10, 1_000_000),
+    graphqlMaxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 50, 0, 10_000),
+    graphqlMaxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 5000, 100, 1_000_000),
     graphqlIntrospection: bool(env, 'GRAPHQL_INTROSPECTION', true),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30),

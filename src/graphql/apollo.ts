@@ -7,14 +7,15 @@ import type { Logger } from 'pino';
 import { ApiError, normalizeError } from '../platform/errors';
 import type { Metrics } from '../platform/http/metrics';
 import { GatewayContext } from './context';
-import { formatGraphQLError } from './errors';
+import { graphqlErrorFormatter } from './errors';
 import { checkQueryLimits, QueryLimits } from './limits';
+import { DocumentRules, extraValidationRules } from './validation';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
   httpServer: Server;
   limits: QueryLimits;
-  introspection: boolean;
+  documentRules: DocumentRules;
   logger: Logger;
   metrics: Metrics;
   /** Extra cleanup once Apollo has drained (the WebSocket server). */
@@ -24,11 +25,15 @@ export interface ApolloOptions {
 export function createApolloServer(opts: ApolloOptions): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
     schema: opts.schema,
-    introspection: opts.introspection,
+    // Introspection is refused by our own validation rule (validation.ts), the same over HTTP and WebSocket, with
+    // a message that speaks of this server rather than of Apollo's constructor options.
+    introspection: true,
+    validationRules: extraValidationRules(opts.documentRules),
+    parseOptions: { maxTokens: opts.documentRules.maxTokens },
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGINT/SIGTERM and stops Apollo itself, in order; two stop() calls at once never return.
     stopOnTerminationSignals: false,
-    formatError: formatGraphQLError,
+    formatError: graphqlErrorFormatter({ hideSchemaDetails: !opts.documentRules.introspection }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer }),
       ApolloServerPluginLandingPageDisabled(), // the offline playground is served instead (graphql/playground.ts)

@@ -1,19 +1,29 @@
 import type { Response } from 'express';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { normalizeError } from '../platform/errors';
+import { withoutSuggestions } from './validation';
+
+export type GraphQLErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
 /**
- * Apollo's formatError: every error leaves with `extensions.code` and `extensions.status` from the one
- * catalogue. No stack, no SQL, no internal message ever leaves; unexpected errors are logged by the plugin.
+ * Apollo's formatError (and the WebSocket server's): every error leaves with `extensions.code` and
+ * `extensions.status` from the one catalogue. No stack, no SQL, no internal message ever leaves; unexpected
+ * errors are logged by the plugin. With `hideSchemaDetails` (introspection off) "Did you mean …?" hints, which
+ * name fields, types and enum values, are cut from every message, validation and variable coercion alike.
  */
-export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const { body } = normalizeError(error);
-  const extensions: Record<string, unknown> = { code: body.code, status: body.status };
-  const field = (error as GraphQLError)?.extensions?.field ?? ((error as GraphQLError)?.originalError as GraphQLError | undefined)?.extensions?.field;
-  if (field) extensions.field = field;
-  if (body.retryAfter) extensions.retryAfter = body.retryAfter;
-  return { message: body.message, locations: formatted.locations, path: formatted.path, extensions };
+export function graphqlErrorFormatter(opts: { hideSchemaDetails: boolean }): GraphQLErrorFormatter {
+  return (formatted, error) => {
+    const { body } = normalizeError(error);
+    const extensions: Record<string, unknown> = { code: body.code, status: body.status };
+    const field = (error as GraphQLError)?.extensions?.field ?? ((error as GraphQLError)?.originalError as GraphQLError | undefined)?.extensions?.field;
+    if (field) extensions.field = field;
+    if (body.retryAfter) extensions.retryAfter = body.retryAfter;
+    const message = opts.hideSchemaDetails ? withoutSuggestions(body.message) : body.message;
+    return { message, locations: formatted.locations, path: formatted.path, extensions };
+  };
 }
+
+export const formatGraphQLError = graphqlErrorFormatter({ hideSchemaDetails: false });
 
 /**
  * A GraphQL error response written outside Apollo (body parsing, rate limits, the idempotency wrapper). Refusals

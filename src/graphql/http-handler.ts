@@ -23,6 +23,11 @@ export interface GraphQLHttpDeps {
  */
 export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
   return async (req, res) => {
+    // One operation per request: rate limiting, idempotency and the query limits all count requests, and a batch
+    // would run many operations for the price of one.
+    if (Array.isArray(req.body)) {
+      return sendGraphQLError(res, new ApiError('invalid_request', 'Batched operations (a JSON array body) are not accepted; send one operation per request'));
+    }
     const auth = res.locals.auth as AuthResult | undefined;
     const execute = (db: Db, idempotencyKey?: string) =>
       deps.server.executeHTTPGraphQLRequest({

@@ -11,6 +11,8 @@ export interface PlaygroundOptions {
    * into ws:// or wss:// on the page's own host, so the same HTML works behind TLS termination.
    */
   subscriptionEndpoint?: string;
+  /** False when GRAPHQL_INTROSPECTION is off: the page then says why it has no completion or docs. */
+  introspection?: boolean;
 }
 
 /** Where the browser fetches ruru's bundle. Absolute, so the HTML works whatever path it was served on. */
@@ -23,6 +25,18 @@ const RURU_STATIC_DIR = path.join(path.dirname(require.resolve('ruru')), '..', '
 // Shown in the headers editor until the user types their own; GraphiQL sends this JSON as HTTP headers and
 // (merged flat) as the graphql-ws connection_init payload.
 const HEADERS_HINT = JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2);
+
+// Without introspection GraphiQL can load no schema; the editor's first text says so, and that queries still run.
+const NO_INTROSPECTION_QUERY = [
+  '# Introspection is disabled on this server, so this editor offers no completion,',
+  '# validation or docs. Operations still run: put your API key in the Headers tab.',
+  '{',
+  '  account {',
+  '    tenant { id }',
+  '  }',
+  '}',
+  '',
+].join('\n');
 
 /**
  * GraphiQL (ruru) on GET <endpoint> for browsers, with every asset served from this process.
@@ -59,6 +73,7 @@ export function playgroundRouter(opts: PlaygroundOptions): Router {
         initialHeaders: HEADERS_HINT,
         defaultHeaders: HEADERS_HINT,
         isHeadersEditorEnabled: true,
+        ...(opts.introspection === false ? { defaultQuery: NO_INTROSPECTION_QUERY, initialQuery: NO_INTROSPECTION_QUERY } : {}),
       },
       htmlParts: {
         configScript: withNonce,

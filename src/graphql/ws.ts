@@ -1,16 +1,17 @@
 import type { Server } from 'node:http';
-import { getOperationAST, GraphQLError, GraphQLSchema, parse } from 'graphql';
+import { ExecutionArgs, getOperationAST, GraphQLError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { randomUUID } from 'node:crypto';
 import { authenticate, AuthResult } from '../platform/auth/authenticate';
 import { PrismaClient } from '../platform/db/client';
 import { ServiceDeps } from '../platform/service-deps';
-import { formatGraphQLError } from './errors';
+import { graphqlErrorFormatter } from './errors';
 import { GatewayContext, makeContext } from './context';
 import { checkQueryLimits, QueryLimits } from './limits';
 import { watchSocketKeys } from './ws-key-watch';
 import { SubscriptionLimiter, SubscriptionLimits } from './ws-limits';
+import { DocumentRules, parseAndValidate } from './validation';
 
 export interface WsDeps {
   schema: GraphQLSchema;
@@ -19,6 +20,9 @@ export interface WsDeps {
   prisma: PrismaClient;
   services: ServiceDeps;
   limits: QueryLimits;
+  documentRules: DocumentRules;
+  /** Largest WebSocket message accepted (BODY_LIMIT_BYTES, as for HTTP); a bigger one closes the socket (1009). */
+  maxMessageBytes: number;
   /** How often open sockets' keys are re-checked (revoked, expired, tenant suspended). */
   keyRecheckMs: number;
   subscriptionLimits: SubscriptionLimits;
@@ -37,7 +41,9 @@ const CLOSE_FOR: Record<string, number> = { authentication_required: 4401, inval
 
 /** graphql-ws on the same port and path as HTTP GraphQL; the API key travels in `connection_init`. */
 export function startSubscriptionServer(deps: WsDeps) {
-  const wsServer = new WebSocketServer({ server: deps.httpServer, path: deps.path });
+  const wsServer = new WebSocketServer({ server: deps.httpServer, path: deps.path, maxPayload: deps.maxMessageBytes });
+  const format = graphqlErrorFormatter({ hideSchemaDetails: !deps.documentRules.introspection });
+  const formatted = (errors: readonly GraphQLError[]) => errors.map((e) => format(e.toJSON(), e));
   const keys = watchSocketKeys(deps.prisma, deps.keyRecheckMs);
   const limiter = new SubscriptionLimiter(deps.subscriptionLimits);
   type Extra = { auth?: AuthResult; connectionId: string };
@@ -55,9 +61,13 @@ export function startSubscriptionServer(deps: WsDeps) {
         if (auth.actor.keyId) keys.watch(ctx.extra.socket, auth.actor.keyId);
         return true;
       },
-      onSubscribe: (ctx, id, payload) => {
+      // Parsed and validated here, under the same token limit, introspection rule and query limits as HTTP; the
+      // execution arguments returned tell graphql-ws not to parse and validate again.
+      onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        const read = parseAndValidate(deps.schema, payload.query, deps.documentRules);
+        if (read.errors) return read.errors;
+        const { document } = read;
         try {
-          const document = parse(payload.query);
           checkQueryLimits(deps.schema, document, payload.operationName, payload.variables ?? undefined, deps.limits);
           const tenantId = ctx.extra.auth?.actor?.tenantId;
           if (tenantId && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
@@ -68,19 +78,19 @@ export function startSubscriptionServer(deps: WsDeps) {
           if (err instanceof GraphQLError) return [err];
           throw err;
         }
-        return undefined;
+        return { schema: deps.schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       onComplete: (ctx, id) => limiter.release(ctx.extra.connectionId ?? '', id),
-      // A stream that failed mid-way (the event bus went down: service_unavailable) ends with an error message
-      // formatted like every other, so the client sees the code.
+      // Every refusal (syntax, validation, limits, scopes) and a stream that failed mid-way (the event bus went
+      // down: service_unavailable) leave formatted like an HTTP error: code and status.
       onError: (ctx, id, _payload, errors) => {
         limiter.release(ctx.extra.connectionId ?? '', id);
-        return errors.map((e) => formatGraphQLError(e.toJSON(), e));
+        return formatted(errors);
       },
       onClose: (ctx) => limiter.releaseSocket(ctx.extra.connectionId ?? ''),
       // Subscription results bypass Apollo, so their errors get the same formatting here.
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e) as GraphQLError) } : result,
+        result.errors?.length ? { ...result, errors: formatted(result.errors) as unknown as GraphQLError[] } : result,
       context: (ctx): GatewayContext => makeContext(deps.services, ctx.extra.connectionId ?? randomUUID(), ctx.extra.auth),
     },
     wsServer,

@@ -17,7 +17,7 @@ describe('query limits (cached per document and variables)', () => {
       },
     }),
   });
-  const limits = { maxDepth: 3, maxComplexity: 100 };
+  const limits = { maxDepth: 3, maxComplexity: 100, maxAliases: 10 };
   const document = parse('query Items($first: Int) { items(first: $first) { name } }');
 
   it('judges each variables set on its own, in any order', () => {
@@ -31,5 +31,14 @@ describe('query limits (cached per document and variables)', () => {
     const deep = parse('{ items { name } }');
     expect(() => checkQueryLimits(schema, deep, undefined, {}, { ...limits, maxDepth: 1 })).toThrow(expect.objectContaining({ code: 'query_too_deep' }));
     expect(() => checkQueryLimits(schema, deep, undefined, {}, { ...limits, maxDepth: 1 })).toThrow(expect.objectContaining({ code: 'query_too_deep' }));
+  });
+
+  it('counts aliases once per spread, in linear time even when fragments spread each other twice', () => {
+    // F0 spreads F1 twice, F1 spreads F2 twice, ...: 2^40 aliased fields would run, and counting them must not
+    // walk each one.
+    const chain = Array.from({ length: 40 }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ... on Query { ...F${i + 1} } }`).join(' ');
+    const document = parse(`{ ...F0 } ${chain} fragment F40 on Query { x: items { name } }`);
+    expect(() => checkQueryLimits(schema, document, undefined, {}, limits)).toThrow(expect.objectContaining({ code: 'query_too_complex', message: expect.stringMatching(/1099511627776 aliases/) }));
+    expect(() => checkQueryLimits(schema, parse('{ a: items { name } b: items { name } }'), undefined, {}, limits)).not.toThrow();
   });
 });

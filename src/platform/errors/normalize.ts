@@ -11,6 +11,9 @@ export interface ErrorBody {
   requestId?: string;
 }
 
+// Apollo's wrappers around failures of parsing or validating the client's document.
+const DOCUMENT_STAGES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+
 /**
  * Turns anything thrown into what a client may see. A known ApiError passes as it is; GraphQL's own
  * validation/coercion errors are `invalid_request`; database outages are `service_unavailable`; everything
@@ -19,7 +22,15 @@ export interface ErrorBody {
 export function normalizeError(err: unknown, requestId?: string): { body: ErrorBody; unexpected?: unknown } {
   // GraphQL wraps what a resolver threw (sometimes twice: Apollo wraps graphql-js); the innermost error decides.
   let original = err;
-  while (original instanceof GraphQLError && original.originalError) original = original.originalError;
+  let readingDocument = false;
+  while (original instanceof GraphQLError && original.originalError) {
+    readingDocument ||= DOCUMENT_STAGES.has(String(original.extensions?.code));
+    original = original.originalError;
+  }
+  // Reading the client's document blew the stack (nesting beyond what the token limit lets through): its fault.
+  if (readingDocument && original instanceof RangeError) {
+    return { body: { code: 'invalid_request', message: 'The document is nested too deeply to be read', status: 400 } };
+  }
   if (original instanceof ApiError) {
     return { body: { code: original.code, message: original.message, status: original.status, retryAfter: original.retryAfter } };
   }
