@@ -1,5 +1,5 @@
 import { AddressInfo } from 'node:net';
-import pino from 'pino';
+import pino, { Logger } from 'pino';
 import { createGateway, Gateway } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { SCOPES, Scope, systemActor } from '../../src/platform/auth/scopes';
@@ -34,7 +34,10 @@ export interface TestGateway {
 }
 
 /** A real gateway on a free port, over this worker's own database (truncated first). */
-export async function startTestGateway(overrides: Partial<Config> = {}, opts: { carrier?: NumberCarrier; callCarrier?: CallCarrier; clock?: Clock } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  overrides: Partial<Config> = {},
+  opts: { carrier?: NumberCarrier; callCarrier?: CallCarrier; clock?: Clock; logger?: Logger } = {},
+): Promise<TestGateway> {
   const databaseUrl = await testDatabaseUrl();
   await truncateAll(databaseUrl);
   // One job worker unless a test asks for more: the database server's connections are shared by every test run.
@@ -45,7 +48,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}, opts: { 
   const observed = config.redisUrl ? null : observedPubSub();
   const pubSub = observed?.pubSub ?? createGatewayPubSub(config.redisUrl);
   const stripe = await setUpPayments({ ...config, stripeSecretKey: undefined, stripeWebhookSecret: undefined });
-  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: pino({ level: 'silent' }), payments: stripe.payments, carrier: opts.carrier, callCarrier: opts.callCarrier, clock: opts.clock });
+  const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger: opts.logger ?? pino({ level: 'silent' }), payments: stripe.payments, carrier: opts.carrier, callCarrier: opts.callCarrier, clock: opts.clock });
   await gateway.listen(0, '127.0.0.1');
   const { port } = gateway.httpServer.address() as AddressInfo;
   stripe.gatewayListening(`http://127.0.0.1:${port}`);

@@ -1,15 +1,25 @@
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 import type { RequestHandler } from 'express';
+import { scrubSecrets } from '../secret-scrub';
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** The gateway's logger: JSON lines on stdout, or on `destination` (tests read what a run logged). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     // Belt and braces: nothing that could hold a key or a secret is ever written, even if someone logs a request.
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'authorization', '*.authorization', 'secret', '*.secret', 'apiKey', '*.apiKey', 'plaintext', '*.plaintext'],
+      paths: [
+        'req.headers.authorization', 'headers.authorization', 'authorization', '*.authorization', 'secret', '*.secret', 'apiKey', '*.apiKey', 'plaintext', '*.plaintext',
+        'signingSecret', '*.signingSecret', 'signing_secret', '*.signing_secret', 'clientSecret', '*.clientSecret', 'client_secret', '*.client_secret',
+        'card', '*.card', 'cvc', '*.cvc',
+      ],
       censor: '[redacted]',
     },
-  });
+  };
+  // Redaction above knows field names; a secret inside a string (an error message quoting a statement's values)
+  // is caught by its shape as the line is written.
+  const target = destination ?? pino.destination({ dest: 1, sync: true });
+  return pino(options, { write: (line: string) => void target.write(scrubSecrets(line)) });
 }
 
 /** One line per request: id, tenant, method, route, status, duration. Never headers or bodies. */
