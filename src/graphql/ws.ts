@@ -46,13 +46,14 @@ export function startSubscriptionServer(deps: WsDeps) {
   const formatted = (errors: readonly GraphQLError[]) => errors.map((e) => format(e.toJSON(), e));
   const keys = watchSocketKeys(deps.prisma, deps.keyRecheckMs);
   const limiter = new SubscriptionLimiter(deps.subscriptionLimits);
-  type Extra = { auth?: AuthResult; connectionId: string };
+  type Extra = { auth?: AuthResult; connectionId: string; authorization?: string };
   const handle = useServer<Record<string, unknown>, Extra>(
     {
       schema: deps.schema,
       onConnect: async (ctx) => {
         ctx.extra.connectionId = randomUUID();
-        const auth = await authenticate(deps.prisma, authorizationOf(ctx.connectionParams), ctx.extra.connectionId);
+        ctx.extra.authorization = authorizationOf(ctx.connectionParams);
+        const auth = await authenticate(deps.prisma, ctx.extra.authorization, ctx.extra.connectionId);
         if (auth.error) {
           ctx.extra.socket.close(CLOSE_FOR[auth.error.code] ?? 4403, auth.error.code);
           return false;
@@ -63,7 +64,14 @@ export function startSubscriptionServer(deps: WsDeps) {
       },
       // Parsed and validated here, under the same token limit, introspection rule and query limits as HTTP; the
       // execution arguments returned tell graphql-ws not to parse and validate again.
-      onSubscribe: (ctx, id, payload): ExecutionArgs | readonly GraphQLError[] => {
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        // The key is checked again for every operation, so a socket opened before its key was revoked or expired
+        // (or its tenant suspended) starts nothing more, even before the periodic re-check closes it.
+        const auth = await authenticate(deps.prisma, ctx.extra.authorization, ctx.extra.connectionId ?? randomUUID());
+        if (auth.error) {
+          ctx.extra.socket.close(CLOSE_FOR[auth.error.code] ?? 4403, auth.error.code);
+          return [auth.error];
+        }
         const read = parseAndValidate(deps.schema, payload.query, deps.documentRules);
         if (read.errors) return read.errors;
         const { document } = read;

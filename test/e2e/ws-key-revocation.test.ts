@@ -42,3 +42,47 @@ describe('open subscriptions follow their key', () => {
     expect(await timeout(suspended.closed, 3000)).toEqual({ code: 4403, reason: 'tenant_suspended' });
   });
 });
+
+// Between two periodic re-checks an open socket must not start anything with a key that stopped being valid.
+describe('an open socket starts nothing once its key is revoked or expired, before any re-check', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ wsKeyRecheckMs: 600_000 }); // the periodic re-check never runs during this test
+  });
+  afterAll(() => gw.close());
+
+  const timeout = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('socket stayed open')), ms))]);
+  const BALANCE = 'subscription { balanceChanged { tenant { id } } }';
+
+  it('a revoked key: the next subscribe is refused and the socket closed with 4401', async () => {
+    const t = await createTestTenant(gw.prisma);
+    const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
+    const first = collect(client, BALANCE, 1, 10_000);
+    first.done.catch(() => undefined);
+    await first.ready;
+    await revokeApiKey(gw.prisma, systemActor(t.tenantId, 'test'), t.keyId);
+    const second = collect<any>(client, '{ account { tenant { id } } }', 1, 10_000);
+    await expect(second.done).rejects.toBeDefined();
+    expect(second.events).toEqual([]);
+    expect(await timeout(client.closed, 3000)).toEqual({ code: 4401, reason: 'invalid_credentials' });
+  });
+
+  it('a key that expires mid-subscription: the next operation is refused and the socket closed with 4401', async () => {
+    const t = await createTestTenant(gw.prisma);
+    const shortLived = await addKey(gw.prisma, t.tenantId, ['billing:read'], new Date(Date.now() + 1500));
+    const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${shortLived}` });
+    const first = collect(client, BALANCE, 1, 10_000);
+    first.done.catch(() => undefined);
+    await first.ready;
+    // Still valid: a second subscription on the same socket is taken.
+    const before = collect(client, BALANCE, 1, 10_000);
+    before.done.catch(() => undefined);
+    await before.ready;
+    await expect(timeout(client.closed, 100)).rejects.toThrow('socket stayed open');
+    await new Promise((r) => setTimeout(r, 1600));
+    const after = collect<any>(client, '{ account { tenant { id } } }', 1, 10_000);
+    await expect(after.done).rejects.toBeDefined();
+    expect(after.events).toEqual([]);
+    expect(await timeout(client.closed, 3000)).toEqual({ code: 4401, reason: 'invalid_credentials' });
+  });
+});
