@@ -1,66 +1,43 @@
 import 'reflect-metadata';
-import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { credit, debit } from '../src/billing/ledger.service';
+import { debit } from '../src/billing/ledger.service';
 import { systemClock } from '../src/platform/clock';
 import { createPrismaClient } from '../src/platform/db/client';
 import { startEmbeddedPostgres } from '../src/platform/db/embedded';
 import { migrate } from '../src/platform/db/migrator';
 import { projectRoot } from '../src/platform/db/project-root';
 import { createGatewayPubSub } from '../src/platform/pubsub';
-import { SCOPES, systemActor } from '../src/platform/auth/scopes';
-import { createApiKey, createTenant } from '../src/tenants/tenant.service';
-import { CALLS_QUERY, NUMBERS_QUERY, seedLists } from './seed';
+import { DURATION, load, quick, Row, row, runClients, startProcess, Started, stopProcess } from './harness';
+import { benchTenant, CALLS_QUERY, NUMBERS_QUERY, seedLists } from './seed';
 import { statementsOf } from './scenarios/statements';
 import { measureStartup } from './scenarios/startup';
+import { queryRows } from './scenarios/queries';
+import { placementRow } from './scenarios/placement';
+import { replayRow } from './scenarios/replay';
+import { measureBaseline, measureGateway, subscriptionRow, subscriptionTenant } from './scenarios/subscriptions';
 
 // `npm run bench [-- --quick]`: starts the gateway and the baselines as separate processes on one PostgreSQL,
-// loads each with autocannon over loopback (bounded in time), and writes bench/results.md and results.json.
-// Every figure that matters is a ratio against a baseline measured in the same run.
+// loads each with autocannon over loopback (bounded in time or requests), and writes bench/results.md and
+// results.json. Every figure that matters is a ratio against a baseline measured in the same run.
 
-const quick = process.argv.includes('--quick');
-const DURATION = quick ? 5 : 20;
-const WARMUP = quick ? 2 : 5;
 const dist = join(projectRoot(), 'dist');
-
-interface Row {
-  scenario: string;
-  baseline: string;
-  gatewayRps: number;
-  baselineRps: number;
-  ratio: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  goal: string;
-  pass: boolean;
-}
-
-function startProcess(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'warn', SEED_DEMO: 'false', BILLING_SCHEDULER: 'off', RATE_LIMIT_PER_WINDOW: '1000000' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const port = /listening (\d+)/.exec(out)?.[1] ?? /REST \/v1\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
-      if (port) resolve({ child, port: Number(port) });
-    });
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
-  });
-}
-
-async function load(opts: { url: string; connections: number; headers: Record<string, string>; method?: 'GET' | 'POST'; body?: string }) {
-  // Every target gets the same warm-up first (JIT, pools, caches): the measured run compares steady states.
-  await autocannon({ ...opts, duration: WARMUP, method: opts.method ?? 'GET' });
-  const result = await autocannon({ ...opts, duration: DURATION, method: opts.method ?? 'GET' });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
-}
+const begun = Date.now();
+/** `--only=placement,replay`: just those scenarios (while working on them); results.md then holds only their rows. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const want = (scenario: 'queries' | 'placement' | 'replay' | 'subscriptions' | 'ledger' | 'startup') => !only || only.includes(scenario);
+/** Progress on stderr, with the seconds since start (the whole run must fit its mode's time budget). */
+const progress = (what: string) => process.stderr.write(`[bench +${((Date.now() - begun) / 1000).toFixed(0)} s] ${what}\n`);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Every gateway under test: calls the simulator plays finish in well under a second of real time per minute. */
+const GATEWAY_ENV = { CARRIER_TIME_SCALE: '0.01', WS_MAX_SUBSCRIPTIONS_PER_TENANT: '1000000' };
+/** `BENCH_CPU_PROF=dir`: the gateway processes write V8 CPU profiles there (for the README's gap analysis). */
+const PROFILE_ARGS = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
 async function main() {
+  const started = Date.now();
   const embeddedDir = process.env.DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'voepy-bench-'));
   if (embeddedDir) chmodSync(embeddedDir, 0o755);
   const embedded = embeddedDir ? await startEmbeddedPostgres({ dataDir: join(embeddedDir, 'pg') }) : undefined;
@@ -68,60 +45,109 @@ async function main() {
   await migrate(url);
   const prisma = createPrismaClient({ url, poolSize: 40 });
   const deps = { db: prisma, pubSub: createGatewayPubSub(), clock: systemClock };
-  const tenant = await createTenant(prisma, { name: 'Bench Co' }, 'bench');
-  const key = (await createApiKey(prisma, systemActor(tenant.id, 'bench'), { name: 'bench', scopes: [...SCOPES] })).plaintext;
-  await credit(deps, { tenantId: tenant.id, kind: 'adjustment', amountCents: 10_000_000n, description: 'bench funds' });
+  const { tenantId, key } = await benchTenant(prisma, deps, 'Bench Co');
 
   const env = { DATABASE_URL: url };
-  const gateway = await startProcess(join(dist, 'src/main.js'), env);
+  const startGateway = (extra: Record<string, string> = {}) => startProcess(join(dist, 'src/main.js'), { ...env, ...GATEWAY_ENV, ...extra }, PROFILE_ARGS);
+  const gateway = await startGateway();
   const raw = await startProcess(join(dist, 'bench/baselines/raw-account-server.js'), env);
   const plain = await startProcess(join(dist, 'bench/baselines/graphql-js-server.js'), env);
   const rawLists = await startProcess(join(dist, 'bench/baselines/raw-lists-server.js'), env);
   const rows: Row[] = [];
   const auth = { authorization: `Bearer ${key}` };
-  const query = JSON.stringify({ query: '{ account { tenant { id name } balance { amountCents currency creditLimitCents } } }' });
   const json = { ...auth, 'content-type': 'application/json' };
+  const stopAll: Started[] = [gateway, raw, plain, rawLists];
   try {
-    await seedLists(prisma, deps, tenant.id);
-    const gql = await load({ url: `http://127.0.0.1:${gateway.port}/graphql`, connections: 50, headers: json, method: 'POST', body: query });
-    const gqlBase = await load({ url: `http://127.0.0.1:${plain.port}/graphql`, connections: 50, headers: json, method: 'POST', body: query });
-    rows.push(row('`account` over GraphQL HTTP, 50 connections', 'graphql-js + raw pg on node:http', gql, gqlBase, '≥ 50% of baseline, 0 errors', gql.rps / gqlBase.rps >= 0.5 && gql.errors === 0));
+    if (want('queries')) {
+      await seedLists(prisma, deps, tenantId);
+      const phoneNumber = await prisma.phoneNumber.findFirstOrThrow({ where: { tenantId }, select: { id: true } });
+      const queries = await queryRows({ gatewayPort: gateway.port, plainPort: plain.port, key, phoneNumberId: phoneNumber.id });
+      rows.push(...queries.rows);
+      progress('queries');
+      const gql = queries.accountPeak;
 
-    const rest = await load({ url: `http://127.0.0.1:${gateway.port}/v1/account`, connections: 50, headers: auth });
-    const rawBase = await load({ url: `http://127.0.0.1:${raw.port}/account`, connections: 50, headers: auth });
-    rows.push(row('GET /v1/account, 50 connections', 'raw pg on node:http', rest, rawBase, 'informative', true));
-    rows.push(row('GET /v1/account vs the same GraphQL query', 'the gateway’s GraphQL `account`', rest, gql, 'REST costs ≤ 10% (ratio ≥ 0.9)', rest.rps / gql.rps >= 0.9));
+      const rest = await load({ url: `http://127.0.0.1:${gateway.port}/v1/account`, connections: 50, headers: auth });
+      const rawBase = await load({ url: `http://127.0.0.1:${raw.port}/account`, connections: 50, headers: auth });
+      rows.push(row('GET /v1/account, 50 connections', 'raw pg on node:http', rest, rawBase, 'informative', true));
+      rows.push(row('GET /v1/account vs the same GraphQL query', 'the gateway’s GraphQL `account`', rest, gql, 'REST costs ≤ 10% (ratio ≥ 0.9)', rest.rps / gql.rps >= 0.9));
 
-    for (const [name, query, path] of [['100 numbers with connection and emergency address', NUMBERS_QUERY, '/numbers'], ['100 calls with number, connection and charge', CALLS_QUERY, '/calls']] as const) {
-      const statements = await statementsOf(url, tenant.id, query);
-      const body = JSON.stringify({ query });
-      const g = await load({ url: `http://127.0.0.1:${gateway.port}/graphql`, connections: 10, headers: json, method: 'POST', body });
-      const b = await load({ url: `http://127.0.0.1:${rawLists.port}${path}`, connections: 10, headers: auth });
-      rows.push(row(`${name} (GraphQL, ${statements} SQL statements)`, 'hand-written raw pg: the page + one query for what it points at', g, b, `≤ 4 statements, ≥ 50% of baseline`, statements <= 4 && g.rps / b.rps >= 0.5 && g.errors === 0));
+      for (const [name, query, path] of [['100 numbers with connection and emergency address', NUMBERS_QUERY, '/numbers'], ['100 calls with number, connection and charge', CALLS_QUERY, '/calls']] as const) {
+        const statements = await statementsOf(url, tenantId, query);
+        const body = JSON.stringify({ query });
+        const g = await load({ url: `http://127.0.0.1:${gateway.port}/graphql`, connections: 10, headers: json, method: 'POST', body });
+        const b = await load({ url: `http://127.0.0.1:${rawLists.port}${path}`, connections: 10, headers: auth });
+        progress(name);
+        rows.push(row(`${name} (GraphQL, ${statements} SQL statements)`, 'hand-written raw pg: the page + one query for what it points at', g, b, `≤ 4 statements, ≥ 50% of baseline`, statements <= 4 && g.rps / b.rps >= 0.5 && g.errors === 0));
+      }
     }
+    for (const p of [raw, rawLists, plain]) await stopProcess(p);
 
-    rows.push(await ledgerRow(url, prisma, deps, tenant.id));
-    rows.push(await ledgerSpreadRow(prisma, deps, rows[rows.length - 1]));
+    if (want('placement')) {
+      rows.push(await placementRow(prisma, deps, gateway.port, true));
+      rows.push(await placementRow(prisma, deps, gateway.port, false));
+      progress('placement');
+    }
+    if (want('replay')) {
+      rows.push(await replayRow(prisma, deps, gateway.port));
+      progress('replay');
+    }
+    if (want('subscriptions')) {
+      rows.push(...(await subscriptionRows(prisma, deps, gateway, startGateway, env)));
+      progress('subscriptions');
+    }
+    if (want('ledger')) {
+      rows.push(await ledgerRow(url, prisma, deps, tenantId));
+      rows.push(await ledgerSpreadRow(prisma, deps, rows[rows.length - 1]));
+      progress('ledger');
+    }
   } finally {
-    for (const p of [gateway, raw, plain, rawLists]) p.child.kill('SIGTERM');
+    for (const p of stopAll) await stopProcess(p);
     await prisma.$disconnect();
     await embedded?.stop();
     if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
   }
-  rows.push(await startupRow());
-  write(rows);
+  if (want('startup')) rows.push(await startupRow());
+  write(rows, (Date.now() - started) / 1000);
+}
+
+/**
+ * Subscribers and transitions on the one gateway (in-memory pub/sub); then subscribers on instance B and calls
+ * placed on instance A, both on Redis; and the raw ws broadcast baseline with the same sockets and payload.
+ */
+async function subscriptionRows(prisma: ReturnType<typeof createPrismaClient>, deps: Parameters<typeof debit>[0], gateway: Started, startGateway: (extra?: Record<string, string>) => Promise<Started>, env: Record<string, string>): Promise<Row[]> {
+  const t = await subscriptionTenant(prisma, deps);
+  const one = await measureGateway(prisma, t, gateway.port, gateway.port);
+  progress('subscriptions, one process');
+  const a = await startGateway({ REDIS_URL });
+  const b = await startGateway({ REDIS_URL });
+  let two;
+  try {
+    two = await measureGateway(prisma, t, a.port, b.port);
+  } finally {
+    await stopProcess(a);
+    await stopProcess(b);
+  }
+  progress('subscriptions, two instances');
+  const broadcaster = await startProcess(join(dist, 'bench/baselines/raw-ws-broadcast-server.js'), env);
+  let base;
+  try {
+    base = await measureBaseline(prisma, t, broadcaster.port);
+  } finally {
+    await stopProcess(broadcaster);
+  }
+  return [subscriptionRow('one process', one, base, 100), subscriptionRow('two instances through Redis (subscribers on B, calls on A)', two, base, 150)];
 }
 
 /** The ledger debit spread over 1,000 tenants: row locks no longer serialise it, so it should scale (≥ 3×). */
 async function ledgerSpreadRow(prisma: ReturnType<typeof createPrismaClient>, deps: Parameters<typeof debit>[0], oneTenant: Row): Promise<Row> {
-  const tenants: string[] = [];
-  for (let i = 0; i < 1_000; i += 25) {
-    tenants.push(...(await Promise.all(Array.from({ length: 25 }, async (_, j) => {
-      const t = await createTenant(prisma, { name: `Bench spread ${i + j}` }, 'bench');
-      await credit(deps, { tenantId: t.id, kind: 'adjustment', amountCents: 1_000_000n, description: 'bench funds' });
-      return t.id;
-    }))));
-  }
+  // 1,000 funded tenants in two statements (the row is about debiting them, not creating them): each gets its
+  // funds as one ledger entry, so balance == sum(ledger) holds from the start.
+  const created = await prisma.$queryRaw<{ id: string }[]>`
+    INSERT INTO tenants (name, balance_cents) SELECT 'Bench spread ' || i, 1000000 FROM generate_series(1, 1000) AS i RETURNING id::text`;
+  const tenants = created.map((t) => t.id);
+  await prisma.$executeRaw`
+    INSERT INTO ledger_entries (tenant_id, kind, amount_cents, balance_after_cents, description)
+    SELECT unnest(${tenants}::uuid[]), 'adjustment', 1000000, 1000000, 'bench funds'`;
   let next = 0;
   const spread = await runClients(() => debit(deps, { tenantId: tenants[next++ % tenants.length], kind: 'action_fee', amountCents: 1n, description: 'bench' }));
   const [{ bad }] = await prisma.$queryRaw<{ bad: bigint }[]>`
@@ -149,27 +175,6 @@ async function startupRow(): Promise<Row> {
   }
 }
 
-function row(scenario: string, baseline: string, g: Awaited<ReturnType<typeof load>>, b: Awaited<ReturnType<typeof load>>, goal: string, pass: boolean): Row {
-  return { scenario, baseline, gatewayRps: g.rps, baselineRps: b.rps, ratio: g.rps / b.rps, p50: g.p50, p99: g.p99, errors: g.errors, goal, pass };
-}
-
-/** 32 clients calling `one` in a loop for the scenario's duration. */
-async function runClients(one: () => Promise<unknown>) {
-  const end = Date.now() + DURATION * 1000;
-  let count = 0;
-  const latencies: number[] = [];
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (Date.now() < end) {
-      const t0 = performance.now();
-      await one();
-      latencies.push(performance.now() - t0);
-      count++;
-    }
-  }));
-  latencies.sort((a, b) => a - b);
-  return { rps: count / DURATION, p50: latencies[Math.floor(latencies.length / 2)] ?? 0, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0, errors: 0 };
-}
-
 /** 32 clients debiting one tenant: the ledger transaction the gateway uses vs the same thing as raw SQL. */
 async function ledgerRow(url: string, prisma: ReturnType<typeof createPrismaClient>, deps: Parameters<typeof debit>[0], tenantId: string): Promise<Row> {
   const gateway = await runClients(() => debit(deps, { tenantId, kind: 'action_fee', amountCents: 1n, description: 'bench' }));
@@ -190,10 +195,10 @@ async function ledgerRow(url: string, prisma: ReturnType<typeof createPrismaClie
   return row('32 clients debiting one tenant (ledger)', 'the same debit as raw SQL (BEGIN/UPDATE/INSERT/COMMIT)', gateway, baseline, '≥ 50% of baseline, balance == sum(ledger)', gateway.rps / baseline.rps >= 0.5 && ok);
 }
 
-function write(rows: Row[]) {
+function write(rows: Row[], seconds: number) {
   const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
   const lines = [
-    `# Benchmark results (${quick ? 'quick' : 'full'} mode, ${DURATION} s per load, ${new Date().toISOString()})`,
+    `# Benchmark results (${quick ? 'quick' : 'full'} mode, ${DURATION} s per load, ${seconds.toFixed(0)} s in all${only ? `, only ${only.join(', ')}` : ''}, ${new Date().toISOString()})`,
     '',
     '| scenario | baseline | gateway req/s | baseline req/s | ratio | p50 ms | p99 ms | errors | goal | pass |',
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -2,6 +2,8 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { credit } from '../src/billing/ledger.service';
 import { PrismaClient } from '../src/platform/db/client';
 import { ServiceDeps } from '../src/platform/service-deps';
+import { SCOPES, systemActor } from '../src/platform/auth/scopes';
+import { createApiKey, createTenant } from '../src/tenants/tenant.service';
 
 export const LIST_SIZE = 100;
 
@@ -38,3 +40,25 @@ export async function seedLists(prisma: PrismaClient, deps: ServiceDeps, tenantI
 
 export const NUMBERS_QUERY = `{ phoneNumbers(first: ${LIST_SIZE}) { nodes { id e164 status connection { id name } emergencyAddress { id locality } } } }`;
 export const CALLS_QUERY = `{ calls(first: ${LIST_SIZE}) { nodes { id status phoneNumber { e164 } connection { name } charge { amountCents } } } }`;
+
+export interface BenchTenant {
+  tenantId: string;
+  key: string;
+}
+
+/** A tenant with every scope's key and `fundsCents` on its balance (through the ledger). */
+export async function benchTenant(prisma: PrismaClient, deps: ServiceDeps, name: string, fundsCents = 10_000_000n): Promise<BenchTenant> {
+  const tenant = await createTenant(prisma, { name }, 'bench');
+  const key = (await createApiKey(prisma, systemActor(tenant.id, 'bench'), { name: 'bench', scopes: [...SCOPES] })).plaintext;
+  await credit(deps, { tenantId: tenant.id, kind: 'adjustment', amountCents: fundsCents, description: 'bench funds' });
+  return { tenantId: tenant.id, key };
+}
+
+/** An active DID of the tenant to place calls from: a fresh NANP number per run. */
+export async function seedOwnedNumber(prisma: PrismaClient, tenantId: string): Promise<{ id: string; e164: string }> {
+  const e164 = `+1${randomInt(200, 1000)}${randomInt(200, 1000)}${randomInt(1000, 10000)}`;
+  return prisma.phoneNumber.create({
+    data: { tenantId, e164, countryCode: 'US', numberType: 'local', capabilities: ['voice'], status: 'active', activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: randomUUID(), activatedAt: new Date() },
+    select: { id: true, e164: true },
+  });
+}

@@ -84,6 +84,7 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
   afterCommit(tx, () =>
     deps.pubSub.publish('CALL_STATUS_CHANGED', call.tenantId, {
       tenantId: call.tenantId, callId: call.id, status: to, eventId: event.id, eventType: event.type, sequence: event.sequence, occurredAt: at.toISOString(),
+      committedAt: new Date().toISOString(),
     }),
   );
   return moved;

@@ -77,9 +77,28 @@ export class CallsResolver {
       sequence: change.sequence,
       status: change.status as CallStatus,
       occurredAt: new Date(change.occurredAt),
-      call: toCall(await getCall(ctx, actor, change.callId)),
+      committedAt: new Date(change.committedAt),
+      call: toCall(await callOfEvent(ctx, actor, change)),
     };
   }
+}
+
+/**
+ * The call a status event points at, read once per event and shared by every subscriber it is delivered to:
+ * the pub/sub hands each of them the same payload object, and they are all of the event's tenant (topics are per
+ * tenant), so a thousand subscribers cost one read instead of a thousand. Kept as long as the payload lives.
+ */
+const callsOfEvents = new WeakMap<CallStatusChange, Promise<CallView>>();
+
+function callOfEvent(ctx: GatewayContext, actor: Actor, change: CallStatusChange): Promise<CallView> {
+  if (change.tenantId !== actor.tenantId) return getCall(ctx, actor, change.callId);
+  requireScope(actor, 'calls:read');
+  let call = callsOfEvents.get(change);
+  if (!call) {
+    call = getCall(ctx, actor, change.callId);
+    callsOfEvents.set(change, call);
+  }
+  return call;
 }
 
 type CallNode = Call & Pick<CallView, 'chargeLedgerEntryId'>;

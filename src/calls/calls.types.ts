@@ -170,6 +170,9 @@ export class CallStatusEvent {
   @Field(() => Date)
   occurredAt!: Date;
 
+  @Field(() => Date, { description: 'When the gateway committed the change (its clock): delivery latency is receipt minus this.' })
+  committedAt!: Date;
+
   @Field(() => Call)
   call!: Call;
 }

@@ -31,6 +31,8 @@ export interface CallStatusChange {
   sequence: number;
   /** ISO instant. */
   occurredAt: string;
+  /** ISO instant the transition's transaction committed (stamped by the after-commit hook that publishes). */
+  committedAt: string;
 }
 
 export interface ConferenceChange {

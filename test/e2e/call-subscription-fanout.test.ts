@@ -1,0 +1,61 @@
+import { createTestTenant, startTestGateway, TestGateway } from '../helpers/gateway';
+import { wsClient } from '../helpers/ws';
+
+// callStatusChanged fan-out: every subscriber of the tenant gets the event with the instant it committed, and the
+// call the event points at is read once per event, not once per subscriber.
+
+let gw: TestGateway;
+
+beforeEach(async () => {
+  gw = await startTestGateway();
+});
+
+afterEach(async () => {
+  await gw.close();
+});
+
+type Received = { data: { callStatusChanged: { eventId: string; committedAt: string; call: { id: string; status: string; to: string } } } };
+
+it('five subscribers of one tenant get the event with its commit instant; the call behind it is read once', async () => {
+  const t = await createTestTenant(gw.prisma);
+  const call = await gw.prisma.call.create({
+    data: {
+      tenantId: t.tenantId, fromNumber: '+15125550100', toNumber: '+15125550142', destinationCountry: 'US', ratePrefix: '1',
+      carrierCostPerMinuteMillicents: 450, status: 'ringing', queuedAt: new Date(),
+    },
+  });
+  const clients = Array.from({ length: 5 }, () => wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` }));
+  const received: Received['data']['callStatusChanged'][][] = clients.map(() => []);
+  clients.forEach((c, i) =>
+    c.subscribe<Received['data']>(
+      { query: 'subscription { callStatusChanged { eventId committedAt call { id status to } } }' },
+      { next: (v) => void received[i].push(v.data!.callStatusChanged), error: () => undefined, complete: () => undefined },
+    ),
+  );
+  const publish = (eventId: string, committedAt: string) =>
+    gw.pubSub.publish('CALL_STATUS_CHANGED', t.tenantId, { tenantId: t.tenantId, callId: call.id, status: 'ringing', eventId, eventType: 'call.ringing', sequence: 2, occurredAt: committedAt, committedAt });
+  const until = async (done: () => boolean) => {
+    for (let i = 0; !done(); i++) {
+      if (i > 300) throw new Error(`not every subscriber got its event: ${received.map((r) => r.length)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  // Primed until every subscription is registered (each has had an event), then the event that is measured.
+  for (let i = 0; received.some((r) => r.length === 0); i++) {
+    if (i > 100) throw new Error('the subscriptions never registered');
+    publish(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, new Date().toISOString());
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  received.forEach((r) => r.splice(0));
+
+  const committedAt = new Date().toISOString();
+  const before = gw.statements.length;
+  publish('00000000-0000-4000-8000-0000000000e1', committedAt);
+  await until(() => received.every((r) => r.length >= 1));
+
+  expect(received).toEqual(Array(5).fill([{ eventId: '00000000-0000-4000-8000-0000000000e1', committedAt, call: { id: call.id, status: 'ringing', to: '+15125550142' } }]));
+  const callReads = gw.statements.slice(before).filter((sql) => /FROM "public"\."calls"/.test(sql));
+  expect(callReads).toHaveLength(1);
+  await Promise.all(clients.map((c) => c.dispose()));
+});
