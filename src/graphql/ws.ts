@@ -12,6 +12,7 @@ import { checkQueryLimits, QueryLimits } from './limits';
 import { watchSocketKeys } from './ws-key-watch';
 import { SubscriptionLimiter, SubscriptionLimits } from './ws-limits';
 import { DocumentRules, parseAndValidate } from './validation';
+import { subscribeSharingResults } from './ws-shared-execution';
 
 export interface WsDeps {
   schema: GraphQLSchema;
@@ -50,6 +51,8 @@ export function startSubscriptionServer(deps: WsDeps) {
   const handle = useServer<Record<string, unknown>, Extra>(
     {
       schema: deps.schema,
+      // An event reaching many subscribers of one tenant is executed once per distinct selection, not per socket.
+      subscribe: subscribeSharingResults,
       onConnect: async (ctx) => {
         ctx.extra.connectionId = randomUUID();
         ctx.extra.authorization = authorizationOf(ctx.connectionParams);

@@ -2,7 +2,8 @@ import { createTestTenant, startTestGateway, TestGateway } from '../helpers/gate
 import { wsClient } from '../helpers/ws';
 
 // callStatusChanged fan-out: every subscriber of the tenant gets the event with the instant it committed, and the
-// call the event points at is read once per event, not once per subscriber.
+// event is executed once for subscribers with the same selection (the call it points at and what the selection
+// reaches from it are read once per event, not once per subscriber).
 
 let gw: TestGateway;
 
@@ -14,13 +15,16 @@ afterEach(async () => {
   await gw.close();
 });
 
-type Received = { data: { callStatusChanged: { eventId: string; committedAt: string; call: { id: string; status: string; to: string } } } };
+type Received = { data: { callStatusChanged: { eventId: string; committedAt: string; call: { id: string; status: string; to: string; phoneNumber: { e164: string } } } } };
 
-it('five subscribers of one tenant get the event with its commit instant; the call behind it is read once', async () => {
+it('five subscribers of one tenant get the event with its commit instant; the call and its number are read once per event', async () => {
   const t = await createTestTenant(gw.prisma);
+  const did = await gw.prisma.phoneNumber.create({
+    data: { tenantId: t.tenantId, e164: '+15125550100', countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 1n, monthlyPriceCentsCustomer: 1n, orderId: '00000000-0000-4000-8000-000000000001' },
+  });
   const call = await gw.prisma.call.create({
     data: {
-      tenantId: t.tenantId, fromNumber: '+15125550100', toNumber: '+15125550142', destinationCountry: 'US', ratePrefix: '1',
+      phoneNumberId: did.id, tenantId: t.tenantId, fromNumber: '+15125550100', toNumber: '+15125550142', destinationCountry: 'US', ratePrefix: '1',
       carrierCostPerMinuteMillicents: 450, status: 'ringing', queuedAt: new Date(),
     },
   });
@@ -28,7 +32,7 @@ it('five subscribers of one tenant get the event with its commit instant; the ca
   const received: Received['data']['callStatusChanged'][][] = clients.map(() => []);
   clients.forEach((c, i) =>
     c.subscribe<Received['data']>(
-      { query: 'subscription { callStatusChanged { eventId committedAt call { id status to } } }' },
+      { query: 'subscription { callStatusChanged { eventId committedAt call { id status to phoneNumber { e164 } } } }' },
       { next: (v) => void received[i].push(v.data!.callStatusChanged), error: () => undefined, complete: () => undefined },
     ),
   );
@@ -54,8 +58,14 @@ it('five subscribers of one tenant get the event with its commit instant; the ca
   publish('00000000-0000-4000-8000-0000000000e1', committedAt);
   await until(() => received.every((r) => r.length >= 1));
 
-  expect(received).toEqual(Array(5).fill([{ eventId: '00000000-0000-4000-8000-0000000000e1', committedAt, call: { id: call.id, status: 'ringing', to: '+15125550142' } }]));
-  const callReads = gw.statements.slice(before).filter((sql) => /FROM "public"\."calls"/.test(sql));
-  expect(callReads).toHaveLength(1);
+  expect(received).toEqual(Array(5).fill([{ eventId: '00000000-0000-4000-8000-0000000000e1', committedAt, call: { id: call.id, status: 'ringing', to: '+15125550142', phoneNumber: { e164: '+15125550100' } } }]));
+  const reads = (table: string) => gw.statements.slice(before).filter((sql) => sql.includes(`FROM "public"."${table}"`)).length;
+  expect([reads('calls'), reads('phone_numbers')]).toEqual([1, 1]);
+
+  // The next event reads again: nothing of the previous event's reads is served from a cache.
+  await gw.prisma.phoneNumber.update({ where: { id: did.id }, data: { e164: '+15125550199' } });
+  publish('00000000-0000-4000-8000-0000000000e2', new Date().toISOString());
+  await until(() => received.every((r) => r.length >= 2));
+  expect(received.map((r) => r[1].call.phoneNumber.e164)).toEqual(Array(5).fill('+15125550199'));
   await Promise.all(clients.map((c) => c.dispose()));
 });
