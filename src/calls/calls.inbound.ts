@@ -111,6 +111,7 @@ async function recordIncoming(tx: Prisma.TransactionClient, deps: ServiceDeps, e
   afterCommit(tx, () =>
     deps.pubSub.publish('CALL_STATUS_CHANGED', call.tenantId, {
       tenantId: call.tenantId, callId: call.id, status: 'initiated', eventId: recorded.id, eventType: recorded.type, sequence: recorded.sequence, occurredAt: at.toISOString(),
+      committedAt: new Date().toISOString(),
     }),
   );
   return call;
