@@ -56,7 +56,8 @@ export async function setUpTenants(opts: TenantSetup): Promise<TrafficTenant[]> 
   const pubSub = createGatewayPubSub();
   const deps = { db: opts.prisma, pubSub, clock: systemClock };
   const label = opts.label ?? 'traffic';
-  const runTag = Math.floor(Math.random() * 9000) + 1000;
+  // The tag's first digit opens the exchange code, which NANP numbers start with 2-9 (a 1 makes every DID invalid).
+  const runTag = Math.floor(Math.random() * 8000) + 2000;
   try {
     const tenants: TrafficTenant[] = [];
     for (let i = 0; i < opts.count; i++) {
