@@ -31,6 +31,7 @@ import { CallCarrier } from './calls/carrier-port';
 import { startCallProgress } from './calls/calls.progress';
 import { startMediaProgress } from './calls/calls.media-progress';
 import { startCallRecovery } from './calls/calls.jobs';
+import { startDeliverySweep } from './webhooks/delivery-sweep';
 import { registerInstance } from './platform/instance';
 import { handleStripeEvent, verifyStripeEvent } from './billing/stripe-webhook.service';
 import { sendRestError } from '../rest-compat/errors';
@@ -101,6 +102,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const stopMediaProgress = startMediaProgress(services, (err, event) => logger.error({ err, event: event.id }, 'call media event failed to apply'));
   const callRecovery = deps.callCarrier ? startCallRecovery(services, logger, { intervalMs: config.callRecoveryIntervalMs }) : undefined;
   void callRecovery?.runNow();
+  const deliverySweep = startDeliverySweep(services, logger, config.webhooks);
   // The carrier's activation outcomes move numbers out of pending (and charge or refund them).
   const stopNumberActivation = deps.carrier
     ? startNumberActivation(services, (err, event) => logger.error({ err, event: event.id }, 'number activation event failed to apply'))
@@ -208,6 +210,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       stopCallProgress();
       stopMediaProgress();
       await callRecovery?.stop();
+      await deliverySweep.stop();
       await apollo.stop();
       // No call is placed here any more, and this instance's carrier goes next: others may settle its calls now.
       await instance?.stop();

@@ -39,6 +39,22 @@ async function nudge(tx: Tx, resource: { resourceType: string; resourceId: strin
   }
 }
 
+/**
+ * Queues again every delivery left pending longer than `graceMs` without being sent. Per-resource order means a
+ * delivery waiting behind an earlier one is queued only by that one's completion (a nudge); a nudge lost around
+ * a crash would leave it pending forever. Nudging is idempotent (job keys) and keeps backoffs and leases, so
+ * running this on every instance, often, is safe.
+ */
+export async function requeueStrandedDeliveries(deps: ServiceDeps, graceMs: number): Promise<number> {
+  const stranded = await deps.db.$queryRaw<{ resource_type: string; resource_id: string; subscription_id: string }[]>`
+    SELECT DISTINCT resource_type, resource_id, subscription_id FROM webhook_deliveries
+     WHERE status = 'pending' AND created_at < now() - make_interval(secs => ${graceMs / 1000})`;
+  for (const r of stranded) {
+    await inTransaction(deps.db, (tx) => nudge(tx, { resourceType: r.resource_type, resourceId: r.resource_id }, r.subscription_id));
+  }
+  return stranded.length;
+}
+
 export async function fanOutEvent(deps: ServiceDeps, settings: WebhookSettings, eventId: string): Promise<void> {
   await inTransaction(deps.db, async (tx) => {
     const claimed = await tx.webhookFanout.deleteMany({ where: { eventId } });

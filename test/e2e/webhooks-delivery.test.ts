@@ -3,7 +3,8 @@ import { recordEvent } from '../../src/events/events.service';
 import { EventType } from '../../src/events/event-types';
 import { inTransaction } from '../../src/platform/db/transaction';
 import { verifySignature } from '../../src/webhooks/signature';
-import { createTestTenant, rest, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { createTestTenant, rest, servicesOf, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { requeueStrandedDeliveries } from '../../src/webhooks/delivery.jobs';
 import { Receiver, startReceiver, testWebhookSettings } from '../helpers/webhook-receiver';
 
 // Real deliveries: the gateway's job workers POST to an https receiver with its own test CA.
@@ -106,6 +107,40 @@ describe('webhook delivery', () => {
       [4, 200, true, null],
     ]);
     for (const a of delivery.attempts) expect(a.latency_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a delivery left pending without a job (its nudge lost in a crash) is queued again by the sweep, and sent once', async () => {
+    const tenant = await createTestTenant(gw.prisma);
+    const r = await receiver();
+    const sub = await subscribe(tenant, `${r.url}/hook`);
+    // The event commits, but its fan-out is taken away and the delivery row written as if an hour ago, with no
+    // job: the state a lost nudge leaves behind.
+    const event = await inTransaction(gw.prisma, async (tx) => {
+      const e = await recordEvent(tx, {
+        tenantId: tenant.tenantId, type: 'phone_number.released', resourceType: 'phone_number', resourceId: randomUUID(),
+        connectionId: null, data: { status: 'released' }, occurredAt: new Date(),
+      });
+      await tx.webhookFanout.deleteMany({ where: { eventId: e.id } });
+      await tx.webhookDelivery.create({
+        data: {
+          tenantId: tenant.tenantId, subscriptionId: sub.id, eventId: e.id, eventType: e.type, resourceType: e.resourceType,
+          resourceId: e.resourceId, sequence: e.sequence, retryUntil: new Date(Date.now() + 3_600_000), createdAt: new Date(Date.now() - 3_600_000),
+        },
+      });
+      return e;
+    });
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect(r.requests).toHaveLength(0);
+
+    expect(await requeueStrandedDeliveries(servicesOf(gw), 40_000)).toBe(1);
+    const [got] = await r.waitFor(1);
+    expect(got.body.id).toBe(event.id);
+    const [delivery] = await until(() => deliveries(tenant, `?subscription_id=${sub.id}`), (d) => d[0]?.status === 'succeeded');
+    expect(delivery).toMatchObject({ status: 'succeeded', attempt_count: 1, event_id: event.id });
+    // Nothing left to sweep, and a second sweep sends nothing again.
+    expect(await requeueStrandedDeliveries(servicesOf(gw), 40_000)).toBe(0);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(r.requests).toHaveLength(1);
   });
 
   it('signs every delivery; the README verification accepts it and refuses a tampered body or another secret', async () => {
