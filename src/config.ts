@@ -178,6 +178,18 @@ function instanceSettings(env: Env): Pick<Config, 'instanceHeartbeatIntervalMs' 
   return { instanceHeartbeatIntervalMs, instanceStaleAfterMs };
 }
 
+function jobSettings(env: Env): Pick<Config, 'jobStaleLockMs' | 'webhooks'> {
+  const webhooks = webhookSettings(env);
+  const jobStaleLockMs = int(env, 'JOB_STALE_LOCK_MS', 300_000, 500, 86_400_000);
+  // A job locked this long is taken for a dead worker's and runs again. A webhook attempt legitimately holds its
+  // lock up to WEBHOOK_TIMEOUT_MS, so a stale lock no longer than that would hand live workers' jobs to a second
+  // worker: the delivery is sent twice and one of the two outcomes overwrites the other.
+  if (jobStaleLockMs <= webhooks.timeoutMs) {
+    throw new ConfigError(`JOB_STALE_LOCK_MS (${jobStaleLockMs}) must be longer than WEBHOOK_TIMEOUT_MS (${webhooks.timeoutMs})`);
+  }
+  return { jobStaleLockMs, webhooks };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -208,8 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     topUpMaximumCents: int(env, 'TOPUP_MAXIMUM_CENTS', 1_000_000, 50, 100_000_000),
     jobConcurrency: int(env, 'JOB_CONCURRENCY', 4, 0, 100),
     jobPollIntervalMs: int(env, 'JOB_POLL_INTERVAL_MS', 1000, 50, 600_000),
-    jobStaleLockMs: int(env, 'JOB_STALE_LOCK_MS', 300_000, 500, 86_400_000),
-    webhooks: webhookSettings(env),
+    ...jobSettings(env),
     wsMaxSubscriptionsPerSocket: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 50, 1, 10_000),
     wsMaxSubscriptionsPerTenant: int(env, 'WS_MAX_SUBSCRIPTIONS_PER_TENANT', 500, 1, 1_000_000),
     carrierTimeScale: decimal(env, 'CARRIER_TIME_SCALE', 1, 0, 100),

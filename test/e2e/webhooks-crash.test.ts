@@ -55,8 +55,9 @@ describe('a gateway killed between commit and delivery', () => {
 
     const receiver = await startReceiver({ port });
     try {
-      // Killed mid-job, the first gateway's jobs stay locked; the restarted one reclaims them after this long.
-      const second = await startGatewayProcess(databaseUrl, { JOB_STALE_LOCK_MS: '2000' });
+      // Killed mid-job, the first gateway's jobs stay locked; the restarted one reclaims them after this long
+      // (which must exceed a webhook attempt's timeout: the configuration refuses anything shorter).
+      const second = await startGatewayProcess(databaseUrl, { JOB_STALE_LOCK_MS: '2000', WEBHOOK_TIMEOUT_MS: '1500' });
       processes.push(second);
       const [req] = await receiver.waitFor(1, 20_000);
       expect(req.body).toMatchObject({ id: event.id, type: 'phone_number.released', resource_id: resourceId, sequence: 1 });

@@ -14,6 +14,11 @@ describe('configuration', () => {
     expect(loadConfig({ INSTANCE_HEARTBEAT_INTERVAL_MS: '200', INSTANCE_STALE_AFTER_MS: '600' })).toMatchObject({ instanceHeartbeatIntervalMs: 200, instanceStaleAfterMs: 600 });
   });
 
+  it('takes a stale-lock time longer than a webhook attempt may run', () => {
+    expect(loadConfig({})).toMatchObject({ jobStaleLockMs: 300_000, webhooks: { timeoutMs: 10_000 } });
+    expect(loadConfig({ JOB_STALE_LOCK_MS: '3001', WEBHOOK_TIMEOUT_MS: '3000' })).toMatchObject({ jobStaleLockMs: 3001, webhooks: { timeoutMs: 3000 } });
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT must be a whole number/],
     [{ PORT: '70000' }, /PORT must be between/],
@@ -26,6 +31,8 @@ describe('configuration', () => {
     [{ CALL_HOLD_ESTIMATE_MINUTES: '0' }, /CALL_HOLD_ESTIMATE_MINUTES must be between 1/],
     [{ CALL_RECOVERY_INTERVAL_MS: '5' }, /CALL_RECOVERY_INTERVAL_MS must be between 100/],
     [{ INSTANCE_STALE_AFTER_MS: '10000' }, /INSTANCE_STALE_AFTER_MS must be at least 3 × INSTANCE_HEARTBEAT_INTERVAL_MS/],
+    [{ JOB_STALE_LOCK_MS: '5000' }, /JOB_STALE_LOCK_MS \(5000\) must be longer than WEBHOOK_TIMEOUT_MS \(10000\)/],
+    [{ JOB_STALE_LOCK_MS: '3000', WEBHOOK_TIMEOUT_MS: '3000' }, /JOB_STALE_LOCK_MS \(3000\) must be longer than WEBHOOK_TIMEOUT_MS/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
