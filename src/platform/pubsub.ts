@@ -1,6 +1,7 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
+import { setMaxListeners } from 'node:events';
 import type { EventEnvelope } from '../webhooks/payload';
 import { ApiError } from './errors';
 import { OutageLog, watchRedisOutage } from './redis-outage';
@@ -51,7 +52,7 @@ export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): 
 
 /** In memory for one instance; through Redis when REDIS_URL is set, so every gateway instance sees every event. */
 export function createGatewayPubSub(redisUrl?: string, opts: { log?: OutageLog } = {}): PubSub {
-  if (!redisUrl) return Object.assign(createPubSub<PubSubTopics>(), { close: async () => {} });
+  if (!redisUrl) return Object.assign(createPubSub<PubSubTopics>({ eventTarget: unboundedEventTarget() }), { close: async () => {} });
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   watchRedisOutage(publishClient, 'pub/sub', opts.log);
@@ -77,6 +78,19 @@ export function createGatewayPubSub(redisUrl?: string, opts: { log?: OutageLog }
       subscribeClient.disconnect();
     },
   });
+}
+
+/**
+ * Node warns (MaxListenersExceededWarning) past 10 listeners of one event type on an EventTarget, taking them for
+ * a leak. Here a type is a tenant's topic and each listener one live subscription, so 11 dashboards open on one
+ * tenant's balance are normal traffic, not a leak. The bound that matters is enforced where subscriptions start
+ * (WS_MAX_SUBSCRIPTIONS_PER_TENANT, graphql/ws-limits.ts), and every subscription removes its listener when it
+ * ends; so the warning is turned off here (0 = no limit), deliberately. (The Redis event target keeps its own
+ * sets of callbacks and never warns.)
+ */
+export function unboundedEventTarget<T extends EventTarget>(target: T = new EventTarget() as T): T {
+  setMaxListeners(0, target);
+  return target;
 }
 
 // While Redis is away, events published meanwhile are lost to every subscriber, silently. So a subscription is

@@ -1,5 +1,5 @@
 import { createPubSub } from '@graphql-yoga/subscription';
-import { PubSub, PubSubTopics } from '../../src/platform/pubsub';
+import { PubSub, PubSubTopics, unboundedEventTarget } from '../../src/platform/pubsub';
 
 /**
  * The in-memory event target of a test gateway's pub/sub, counting listeners per routed topic (`TOPIC:tenantId`).
@@ -44,7 +44,8 @@ export interface ObservedPubSub {
 }
 
 export function observedPubSub(): ObservedPubSub {
-  const target = new ObservedEventTarget();
+  // Without a listener limit, as the gateway's own in-memory target (src/platform/pubsub.ts).
+  const target = unboundedEventTarget(new ObservedEventTarget());
   const pubSub = Object.assign(createPubSub<PubSubTopics>({ eventTarget: target }), { close: async () => {} });
   return {
     pubSub,

@@ -1,0 +1,29 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+// Many live subscriptions on one tenant's topic are normal traffic: Node must not report them as a leak
+// (MaxListenersExceededWarning past 10 listeners), in memory or through Redis. Run in a child process: Node emits
+// the warning on the real `process`, which jest's sandbox does not expose. (Uses the build: `npm test` makes it.)
+const SCRIPT = join(__dirname, '../fixtures/scripts/many-subscribers.js');
+const run = async (...args: string[]) => {
+  const { stdout } = await promisify(execFile)(process.execPath, [SCRIPT, ...args], { timeout: 20_000 });
+  return JSON.parse(stdout) as { received: number; warnings: string[] };
+};
+
+describe('50 subscribers on one topic', () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  it.each([
+    ['in memory', ''],
+    ['through Redis', redisUrl],
+  ])('%s: every one receives the event and Node emits no warning', async (_label, url) => {
+    expect(await run('50', url)).toEqual({ received: 50, warnings: [] });
+  });
+
+  it('the check can fail: a bare EventTarget (the pub/sub library default) warns past 10 listeners', async () => {
+    const { received, warnings } = await run('50', '', 'plain');
+    expect(received).toBe(50);
+    expect(warnings).toEqual([expect.stringMatching(/^MaxListenersExceededWarning: .*11 BALANCE_CHANGED:tenant-1 listeners/)]);
+  });
+});
