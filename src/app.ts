@@ -123,6 +123,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits, documentRules, keyRecheckMs: config.wsKeyRecheckMs,
     maxMessageBytes: config.bodyLimitBytes,
     subscriptionLimits: { perSocket: config.wsMaxSubscriptionsPerSocket, perTenant: config.wsMaxSubscriptionsPerTenant },
+    logger,
   });
   const apollo = createApolloServer({ schema, httpServer, limits, documentRules, logger, metrics, onDrain: () => ws.close() });
   await apollo.start();

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { ExecutionArgs, getOperationAST, GraphQLError, GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { randomUUID } from 'node:crypto';
 import { authenticate, AuthResult } from '../platform/auth/authenticate';
@@ -13,6 +13,7 @@ import { watchSocketKeys } from './ws-key-watch';
 import { SubscriptionLimiter, SubscriptionLimits } from './ws-limits';
 import { DocumentRules, parseAndValidate } from './validation';
 import { subscribeSharingResults } from './ws-shared-execution';
+import { serveGraphqlWs } from './ws-transport';
 
 export interface WsDeps {
   schema: GraphQLSchema;
@@ -27,6 +28,8 @@ export interface WsDeps {
   /** How often open sockets' keys are re-checked (revoked, expired, tenant suspended). */
   keyRecheckMs: number;
   subscriptionLimits: SubscriptionLimits;
+  /** Bad frames and failures inside the hooks are reported here (never on the console). */
+  logger: Logger;
 }
 
 /** The key may come as `Authorization`, `authorization`, or inside `headers` (GraphiQL sends its header editor's JSON). */
@@ -48,7 +51,7 @@ export function startSubscriptionServer(deps: WsDeps) {
   const keys = watchSocketKeys(deps.prisma, deps.keyRecheckMs);
   const limiter = new SubscriptionLimiter(deps.subscriptionLimits);
   type Extra = { auth?: AuthResult; connectionId: string; authorization?: string };
-  const handle = useServer<Record<string, unknown>, Extra>(
+  const handle = serveGraphqlWs<Record<string, unknown>, Extra>(
     {
       schema: deps.schema,
       // An event reaching many subscribers of one tenant is executed once per distinct selection, not per socket.
@@ -105,6 +108,7 @@ export function startSubscriptionServer(deps: WsDeps) {
       context: (ctx): GatewayContext => makeContext(deps.services, ctx.extra.connectionId ?? randomUUID(), ctx.extra.auth),
     },
     wsServer,
+    { logger: deps.logger },
   );
   return {
     wsServer,
