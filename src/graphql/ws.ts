@@ -25,7 +25,10 @@ export interface WsDeps {
   documentRules: DocumentRules;
   /** Largest WebSocket message accepted (BODY_LIMIT_BYTES, as for HTTP); a bigger one closes the socket (1009). */
   maxMessageBytes: number;
-  /** How often open sockets' keys are re-checked (revoked, expired, tenant suspended). */
+  /**
+   * How often open sockets' keys are re-checked (tenant suspended, or a revocation whose notice was lost);
+   * revocation and expiry themselves close sockets at once (ws-key-watch.ts).
+   */
   keyRecheckMs: number;
   subscriptionLimits: SubscriptionLimits;
   /** Bad frames and failures inside the hooks are reported here (never on the console). */
@@ -48,7 +51,7 @@ export function startSubscriptionServer(deps: WsDeps) {
   const wsServer = new WebSocketServer({ server: deps.httpServer, path: deps.path, maxPayload: deps.maxMessageBytes });
   const format = graphqlErrorFormatter({ hideSchemaDetails: !deps.documentRules.introspection });
   const formatted = (errors: readonly GraphQLError[]) => errors.map((e) => format(e.toJSON(), e));
-  const keys = watchSocketKeys(deps.prisma, deps.keyRecheckMs);
+  const keys = watchSocketKeys({ prisma: deps.prisma, pubSub: deps.services.pubSub, intervalMs: deps.keyRecheckMs, logger: deps.logger });
   const limiter = new SubscriptionLimiter(deps.subscriptionLimits);
   type Extra = { auth?: AuthResult; connectionId: string; authorization?: string };
   const handle = serveGraphqlWs<Record<string, unknown>, Extra>(
@@ -65,7 +68,7 @@ export function startSubscriptionServer(deps: WsDeps) {
           return false;
         }
         ctx.extra.auth = auth;
-        if (auth.actor.keyId) keys.watch(ctx.extra.socket, auth.actor.keyId);
+        if (auth.actor.keyId) keys.watch(ctx.extra.socket, auth.actor.keyId, auth.keyExpiresAt);
         return true;
       },
       // Parsed and validated here, under the same token limit, introspection rule and query limits as HTTP; the

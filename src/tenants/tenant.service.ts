@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/audit.service';
 import { Db } from '../platform/db/client';
-import { inTransaction } from '../platform/db/transaction';
+import { afterCommit, inTransaction } from '../platform/db/transaction';
+import type { PubSub } from '../platform/pubsub';
 import { ApiError, invalidRequest } from '../platform/errors';
 import { mintApiKey } from '../platform/auth/api-key-format';
 import { Actor, isScope, requireScope, Scope, SCOPES, systemActor } from '../platform/auth/scopes';
@@ -71,7 +72,12 @@ export async function createApiKey(
   });
 }
 
-export async function revokeApiKey(db: Db, actor: Actor, keyId: string) {
+/**
+ * `pubSub`: where to announce the revocation once committed, so that every gateway instance closes the WebSockets
+ * opened with the key at once. Without it (the admin CLI, which has no bus to the gateways) open sockets are
+ * closed by the instances' periodic re-check (WS_KEY_RECHECK_MS); HTTP requests are refused at once either way.
+ */
+export async function revokeApiKey(db: Db, actor: Actor, keyId: string, pubSub?: Pick<PubSub, 'publish'>) {
   requireScope(actor, 'admin');
   return inTransaction(db, async (tx) => {
     // Another tenant's key answers exactly like a missing one.
@@ -81,6 +87,9 @@ export async function revokeApiKey(db: Db, actor: Actor, keyId: string) {
       await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
       await recordAudit(tx, actor, { action: 'api_key.revoked', resourceType: 'api_key', resourceId: key.id, before: { revoked: false }, after: { revoked: true } });
     }
+    // Also when it was revoked already: a notice lost earlier (the bus was down) is sent again, and closing
+    // sockets that are already closed costs nothing.
+    if (pubSub) afterCommit(tx, () => pubSub.publish('KEY_REVOKED', { tenantId: key.tenantId, keyId: key.id }));
     return { id: key.id, name: key.name, scopes: key.scopes, expiresAt: key.expiresAt };
   });
 }

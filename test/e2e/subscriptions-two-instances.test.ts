@@ -3,6 +3,8 @@ import { credit } from '../../src/billing/ledger.service';
 import { systemClock } from '../../src/platform/clock';
 import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
+import { systemActor } from '../../src/platform/auth/scopes';
+import { createApiKey } from '../../src/tenants/tenant.service';
 import { testDatabaseUrl, truncateAll } from '../helpers/database';
 import { bearer, createTestTenant, rest } from '../helpers/gateway';
 import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
@@ -29,7 +31,9 @@ describe('subscriptions across two gateway instances (REDIS_URL)', () => {
     const databaseUrl = await testDatabaseUrl();
     await truncateAll(databaseUrl);
     prisma = createPrismaClient({ url: databaseUrl, poolSize: 3 });
-    [one, two] = await Promise.all([startGatewayProcess(databaseUrl, { REDIS_URL: redisUrl }), startGatewayProcess(databaseUrl, { REDIS_URL: redisUrl })]);
+    // The periodic key re-check far away: a revocation must reach the other instance's sockets as a notice.
+    const env = { REDIS_URL: redisUrl, WS_KEY_RECHECK_MS: '600000' };
+    [one, two] = await Promise.all([startGatewayProcess(databaseUrl, env), startGatewayProcess(databaseUrl, env)]);
   }, 90_000);
   afterAll(async () => {
     await one?.stop();
@@ -81,4 +85,47 @@ describe('subscriptions across two gateway instances (REDIS_URL)', () => {
       await clientB.dispose();
     }
   }, 60_000);
+
+  it('a key revoked through one instance: its subscription on the other ends at once and receives nothing after', async () => {
+    if (!available) return;
+    const t = await createTestTenant(prisma);
+    const doomed = await createApiKey(prisma, systemActor(t.tenantId, 'test'), { name: 'doomed', scopes: ['billing:read'] });
+    const bus = createGatewayPubSub(redisUrl);
+    const revokedClient = wsClient(one!.wsUrl, bearer(doomed.plaintext));
+    const keptClient = wsClient(one!.wsUrl, bearer(t.key));
+    try {
+      const BALANCE = 'subscription { balanceChanged { tenant { id } } }';
+      const revokedSub = collect<unknown>(revokedClient, BALANCE, 100, 30_000);
+      const keptSub = collect<unknown>(keptClient, BALANCE, 100, 30_000);
+      revokedSub.done.catch(() => undefined);
+      keptSub.done.catch(() => undefined);
+      await Promise.all([revokedSub.ready, keptSub.ready]);
+      await new Promise((r) => setTimeout(r, 1500)); // subscriptions reach Redis asynchronously
+      const publish = () => bus.publish('BALANCE_CHANGED', t.tenantId, { tenantId: t.tenantId, balanceAfterCents: '1' });
+      publish();
+      await until(() => revokedSub.events.length === 1 && keptSub.events.length === 1);
+
+      const started = Date.now();
+      expect((await rest(two!.url, 'DELETE', `/v1/api-keys/${doomed.id}`, { key: t.key })).status).toBe(200);
+      publish();
+      const closed = await Promise.race([revokedClient.closed, new Promise((r) => setTimeout(() => r('still open'), 5000))]);
+      expect(closed).toEqual({ code: 4401, reason: 'invalid_credentials' });
+      expect(Date.now() - started).toBeLessThan(3000); // WS_KEY_RECHECK_MS is 600 000 here
+      publish();
+      await until(() => keptSub.events.length === 3);
+      expect(revokedSub.events).toHaveLength(1);
+    } finally {
+      await revokedClient.dispose();
+      await keptClient.dispose();
+      await bus.close();
+    }
+  }, 60_000);
 });
+
+async function until(cond: () => boolean, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -4,7 +4,7 @@ import { parseApiKey, secretMatches } from './api-key-format';
 import { Actor, isScope, Scope } from './scopes';
 
 /** Authentication is decided once per request; its failure is raised only where an operation needs an actor. */
-export type AuthResult = { actor: Actor; error?: undefined } | { actor?: undefined; error: ApiError };
+export type AuthResult = { actor: Actor; keyExpiresAt?: Date | null; error?: undefined } | { actor?: undefined; error: ApiError };
 
 const BEARER = /^Bearer ([^\s]+)$/;
 
@@ -42,6 +42,8 @@ export async function authenticate(db: Db, authorization: string | undefined, re
   }
   return {
     actor: { tenantId: key.tenant_id, keyId: key.id, scopes: new Set(key.scopes.filter(isScope) as Scope[]), requestId },
+    // A WebSocket outlives the request that authenticated it: it is closed at this instant (graphql/ws-key-watch.ts).
+    keyExpiresAt: key.expires_at,
   };
 }
 
