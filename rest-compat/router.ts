@@ -7,6 +7,7 @@ import { Db, PrismaClient } from '../src/platform/db/client';
 import { requestHash, runIdempotent, validateIdempotencyKey, IdempotentResponse } from '../src/platform/idempotency';
 import { ServiceDeps } from '../src/platform/service-deps';
 import { makeContext } from '../src/graphql/context';
+import { isSelfKeyed } from '../src/graphql/self-keyed-mutations';
 import { ApiError } from '../src/platform/errors';
 import { bodyToInput } from './body';
 import { restError, sendRestError } from './errors';
@@ -27,6 +28,8 @@ interface CompiledRoute {
   bodyType?: GraphQLInputObjectType;
   /** What the key must hold, checked before the request is read: a key without it learns nothing from validation. */
   scopes: Scope[];
+  /** The mutation keeps itself exactly-once per Idempotency-Key (graphql/self-keyed-mutations.ts). */
+  selfKeyed: boolean;
 }
 
 /** Parses and validates every route's document once, at start: a broken table fails the boot, not a request. */
@@ -45,7 +48,9 @@ export function compileRoutes(schema: GraphQLSchema, routes: RestRoute[]): Compi
       if (!isInputObjectType(type)) throw new Error(`${where}: ${route.bodyInput} is not an input type`);
       bodyType = type;
     }
-    return { route, document, isMutation: op.operation === 'mutation', bodyType, scopes: documentScopes(document, fieldScopes) };
+    const rootFields = op.selectionSet.selections.flatMap((sel) => (sel.kind === Kind.FIELD ? [sel.name.value] : []));
+    const isMutation = op.operation === 'mutation';
+    return { route, document, isMutation, bodyType, scopes: documentScopes(document, fieldScopes), selfKeyed: isMutation && isSelfKeyed(rootFields) };
   });
 }
 
@@ -78,8 +83,8 @@ export function restRouter(deps: RestDeps): Router {
             operation: `${route.method} ${pattern}`,
             requestHash: requestHash({ params: req.params, query: req.query, body: req.body ?? null }),
           },
-          { ttlHours: deps.idempotencyTtlHours },
-          (tx) => run(tx, key),
+          { ttlHours: deps.idempotencyTtlHours, selfKeyed: compiled.selfKeyed },
+          (db) => run(db, key),
         );
         if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
         res.status(outcome.status).json(outcome.body);

@@ -17,16 +17,24 @@ export async function recordAudit(tx: Prisma.TransactionClient, actor: Actor, ch
   await tx.auditEntry.create({
     data: {
       tenantId: actor.tenantId,
-      actorKeyId: actor.keyId,
-      actor: actor.keyId ? `api_key:${actor.keyId}` : (actor.label ?? 'system'),
+      ...auditActor(actor),
       action: change.action,
       resourceType: change.resourceType,
       resourceId: change.resourceId,
       before: toJson(change.before),
       after: toJson(change.after),
-      requestId: actor.requestId,
     },
   });
+}
+
+/** Who made a change, as the audit row names them (also for a statement that writes its audit row itself). */
+export function auditActor(actor: Actor): { actorKeyId: string | null; actor: string; requestId: string } {
+  return { actorKeyId: actor.keyId, actor: actor.keyId ? `api_key:${actor.keyId}` : (actor.label ?? 'system'), requestId: actor.requestId };
+}
+
+/** An audit row's before/after as JSON text, for a statement that writes its audit row itself. */
+export function auditJsonText(value: Record<string, unknown>): string {
+  return JSON.stringify(value, bigintAsNumber);
 }
 
 /** Who changes what belongs to no tenant (destination rates): an operator tool, named in the audit row. */
@@ -55,5 +63,9 @@ export async function recordPlatformAudit(tx: Prisma.TransactionClient, actor: P
 function toJson(value: Record<string, unknown> | null | undefined): Prisma.InputJsonValue | typeof Prisma.DbNull {
   if (!value) return Prisma.DbNull;
   // BigInt cents and Dates are written in the same form the APIs show them.
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+  return JSON.parse(JSON.stringify(value, bigintAsNumber));
+}
+
+function bigintAsNumber(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
 }

@@ -13,7 +13,8 @@ import { DestinationRate, findDestinationRate, noPricing } from './rates.service
 //   forbidden → from_number_not_owned → country_blocked / country_not_allowed → prefix_blocked →
 //   no_pricing_tier_configured → balance_insufficient (or auto_recharge_failed) → daily_spend_cap_exceeded →
 //   concurrent_call_cap_exceeded.
-// placeCall runs the money and capacity checks for real (freezing the hold) under a per-tenant lock;
+// placeCall runs the money and capacity checks for real (freezing the hold) under a per-tenant lock, in SQL
+// (place_outbound_call, which must agree with checkBalanceReadOnly, checkDailySpend and checkConcurrency here);
 // callPreflight runs the same rules read-only and reports every outcome instead of stopping at the first.
 
 export const CHECK_ORDER = ['scope', 'from_number', 'destination_country', 'destination_prefix', 'pricing', 'balance', 'daily_spend_cap', 'concurrent_call_cap'] as const;
@@ -49,9 +50,18 @@ export async function quotaOf(db: Db, tenantId: string): Promise<QuotaRow> {
   });
 }
 
+export interface OwnDid {
+  id: string;
+  connectionId: string | null;
+}
+
+/** The tenant's active number `from`, if it has one. */
+export async function activeDid(db: Db, tenantId: string, from: string): Promise<OwnDid | null> {
+  return db.phoneNumber.findFirst({ where: { tenantId, e164: from, status: 'active' }, select: { id: true, connectionId: true } });
+}
+
 /** The tenant's active DID `from`, or null when the quota lets it present another caller id. */
-export async function checkFrom(db: Db, tenantId: string, from: string, quota: QuotaRow): Promise<{ id: string; connectionId: string | null } | null> {
-  const did = await db.phoneNumber.findFirst({ where: { tenantId, e164: from, status: 'active' }, select: { id: true, connectionId: true } });
+export function checkFrom(quota: QuotaRow, from: string, did: OwnDid | null): OwnDid | null {
   if (did) return did;
   if (quota.allowCallerIdForwarding) return null;
   throw new ApiError('from_number_not_owned', `${from} is not an active number of this account, and caller-id forwarding is not enabled`);
@@ -95,9 +105,11 @@ export async function priceOfCall(deps: ServiceDeps, tenantId: string, rate: Des
  */
 export async function checkDailySpend(deps: ServiceDeps, tenantId: string, quota: QuotaRow, heldForCallsCents: bigint): Promise<void> {
   const spent = await spentToday(deps, tenantId, startOfUtcDay(deps.clock.now()));
-  if (spent + heldForCallsCents > quota.dailySpendCapCents) {
-    throw new ApiError('daily_spend_cap_exceeded', `Spent today ${spent} cents, held for calls ${heldForCallsCents} cents: the daily cap of ${quota.dailySpendCapCents} cents would be exceeded`);
-  }
+  if (spent + heldForCallsCents > quota.dailySpendCapCents) throw dailySpendCapExceeded(quota, spent, heldForCallsCents);
+}
+
+export function dailySpendCapExceeded(quota: QuotaRow, spentCents: bigint, heldForCallsCents: bigint): ApiError {
+  return new ApiError('daily_spend_cap_exceeded', `Spent today ${spentCents} cents, held for calls ${heldForCallsCents} cents: the daily cap of ${quota.dailySpendCapCents} cents would be exceeded`);
 }
 
 /** What the active holds of this tenant's in-flight calls amount to. */
@@ -113,9 +125,11 @@ export async function inFlightCount(db: Db, tenantId: string): Promise<number> {
 }
 
 export function checkConcurrency(quota: QuotaRow, inFlight: number): void {
-  if (inFlight >= quota.concurrentCallCap) {
-    throw new ApiError('concurrent_call_cap_exceeded', `${inFlight} calls are in flight: the concurrent-call cap is ${quota.concurrentCallCap}`);
-  }
+  if (inFlight >= quota.concurrentCallCap) throw concurrentCallCapExceeded(quota, inFlight);
+}
+
+export function concurrentCallCapExceeded(quota: QuotaRow, inFlight: number): ApiError {
+  return new ApiError('concurrent_call_cap_exceeded', `${inFlight} calls are in flight: the concurrent-call cap is ${quota.concurrentCallCap}`);
 }
 
 /** Read-only form of the balance check (preflight): the same answer freeze would give. */

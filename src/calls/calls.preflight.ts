@@ -2,6 +2,7 @@ import { hasScope, Actor, requireScope } from '../platform/auth/scopes';
 import { ApiError } from '../platform/errors';
 import { ServiceDeps } from '../platform/service-deps';
 import {
+  activeDid,
   checkBalanceReadOnly,
   checkConcurrency,
   checkCountry,
@@ -51,7 +52,7 @@ export async function callPreflight(deps: ServiceDeps, actor: Actor, input: { fr
     await outcomeOf('scope', () => {
       if (!hasScope(actor, 'calls:write')) throw new ApiError('forbidden', 'This API key lacks the calls:write scope required to place calls');
     }),
-    await outcomeOf('from_number', () => checkFrom(deps.db, tenantId, from.e164, quota)),
+    await outcomeOf('from_number', async () => checkFrom(quota, from.e164, await activeDid(deps.db, tenantId, from.e164))),
     await outcomeOf('destination_country', () => checkCountry(quota, to)),
     await outcomeOf('destination_prefix', () => checkPrefix(quota, to)),
     await outcomeOf('pricing', async () => {

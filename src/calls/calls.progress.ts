@@ -44,28 +44,15 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
   const data: Prisma.CallUpdateInput = { status: to };
   const stamp = STAMP[to];
   if (stamp) data[stamp] = at;
+  let settlement: Settlement | null = null;
   if (isTerminal(to)) {
     // Hangup can't come before what was already recorded (clocks of two sources): clamp, never rate negative time.
     const endedAt = new Date(Math.max(at.getTime(), call.answeredAt?.getTime() ?? 0, call.queuedAt.getTime()));
     Object.assign(data, { endedAt, hangupCause: ending?.hangupCause ?? null, hangupSource: ending?.hangupSource ?? null });
-    Object.assign(data, await settle(tx, deps, call, to, endedAt));
+    settlement = await rateEnding(tx, call, to, endedAt);
+    Object.assign(data, settlement.columns);
   }
-  const moved = await tx.call.update({ where: { id: call.id }, data, select: CALL_SELECT });
-  if (to === 'answered' && call.answeringMachineDetection !== 'disabled') {
-    // Detection starts with the answer: its fee is owed from then on (charged even past the balance, once).
-    await debit(
-      withDb(deps, tx),
-      {
-        tenantId: call.tenantId,
-        kind: 'action_fee',
-        amountCents: ACTION_FEE_CENTS.answering_machine_detection,
-        description: `Answering-machine detection on the call to ${call.toNumber}`,
-        reference: { type: 'call', id: call.id },
-        dedupeKey: `call_amd:${call.id}`,
-      },
-      { force: true },
-    );
-  }
+  let moved = await tx.call.update({ where: { id: call.id }, data, select: CALL_SELECT });
   // What the call was running stops first, so its events come before the call's hangup in the call's sequence.
   if (isTerminal(to)) await stopCallMedia(tx, moved, moved.endedAt ?? at);
   // And a call in a conference leaves it (the conference's events are of the conference, in its own sequence).
@@ -81,6 +68,24 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
     before: { status: call.status },
     after: { status: to, ...(isTerminal(to) ? { billable_seconds: moved.billableSeconds, charge_cents: moved.chargeCents } : {}) },
   });
+  // The money moves last: settling the hold locks the tenant's row (balance, held) until this transaction
+  // commits, and every placement and charge of the tenant waits on that row meanwhile.
+  if (settlement) moved = await settleHold(tx, deps, moved, settlement);
+  if (to === 'answered' && call.answeringMachineDetection !== 'disabled') {
+    // Detection starts with the answer: its fee is owed from then on (charged even past the balance, once).
+    await debit(
+      withDb(deps, tx),
+      {
+        tenantId: call.tenantId,
+        kind: 'action_fee',
+        amountCents: ACTION_FEE_CENTS.answering_machine_detection,
+        description: `Answering-machine detection on the call to ${call.toNumber}`,
+        reference: { type: 'call', id: call.id },
+        dedupeKey: `call_amd:${call.id}`,
+      },
+      { force: true },
+    );
+  }
   afterCommit(tx, () =>
     deps.pubSub.publish('CALL_STATUS_CHANGED', call.tenantId, {
       tenantId: call.tenantId, callId: call.id, status: to, eventId: event.id, eventType: event.type, sequence: event.sequence, occurredAt: at.toISOString(),
@@ -90,21 +95,26 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
   return moved;
 }
 
-/** The hold's settlement and the rating columns of an ending call. */
-async function settle(tx: Prisma.TransactionClient, deps: ServiceDeps, call: CallView, to: CallStatus, endedAt: Date): Promise<Prisma.CallUpdateInput> {
-  const txDeps = withDb(deps, tx);
-  const transactionId = `call:${call.id}`;
+interface Settlement {
+  /** The rating columns of the ending call. */
+  columns: Prisma.CallUpdateInput;
+  /** What happens to its hold: charged (topped up first when the call outgrew it), or given back. */
+  hold: { kind: 'consume'; amountCents: bigint; extraCents: bigint; chargedSeconds: number; billableSeconds: number } | { kind: 'release' } | null;
+}
+
+/** How an ending call is rated and what its hold will settle to; nothing moves money yet (settleHold does). */
+async function rateEnding(tx: Prisma.TransactionClient, call: CallView, to: CallStatus, endedAt: Date): Promise<Settlement> {
   const hold = call.holdId ? await tx.creditHold.findUnique({ where: { id: call.holdId }, select: { status: true, amountCents: true } }) : null;
   const holdActive = hold?.status === 'active';
   if (to !== 'completed' || !call.answeredAt) {
-    if (holdActive) await release(txDeps, { tenantId: call.tenantId, transactionId });
-    return { billableSeconds: 0, includedSeconds: 0, chargeCents: 0n };
+    return { columns: { billableSeconds: 0, includedSeconds: 0, chargeCents: 0n }, hold: holdActive ? { kind: 'release' } : null };
   }
-  // One rating at a time per tenant, so two calls ending together cannot both spend the same included minutes.
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`calls-rating:${call.tenantId}`}, 0))::text`;
   const pricing = await effectivePricing(tx, call.tenantId);
   let includedLeft = 0;
   if (pricing.includedMinutes > 0 && pricing.periodStart) {
+    // One rating at a time per tenant with included minutes, so two calls ending together cannot both spend the
+    // same ones. Tenants without included minutes have nothing to share and do not wait.
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`calls-rating:${call.tenantId}`}, 0))::text`;
     const [{ used }] = await tx.$queryRaw<{ used: bigint }[]>`
       SELECT COALESCE(SUM(included_seconds), 0)::bigint AS used FROM calls
       WHERE tenant_id = ${call.tenantId}::uuid AND ended_at >= ${pricing.periodStart} AND id <> ${call.id}::uuid`;
@@ -116,31 +126,44 @@ async function settle(tx: Prisma.TransactionClient, deps: ServiceDeps, call: Cal
     carrierMillicentsPerMinute: call.carrierCostPerMinuteMillicents,
     markupBps: pricing.markupBps,
   });
-  let chargeLedgerEntryId: string | null = null;
-  if (holdActive && rating.amountCents > 0n) {
-    // A call that talked past its estimate finishes normally: the hold is topped up (owed, so even past zero).
-    if (rating.amountCents > hold.amountCents) {
-      await extend(txDeps, { tenantId: call.tenantId, transactionId, extraCents: rating.amountCents - hold.amountCents, force: true });
-    }
-    const consumed = await consume(txDeps, {
-      tenantId: call.tenantId,
-      transactionId,
-      actualCents: rating.amountCents,
-      kind: 'call_charge',
-      description: `${call.direction === 'inbound' ? `Inbound call from ${call.fromNumber} to ${call.toNumber}` : `Call to ${call.toNumber}`}, ${rating.chargedSeconds} s charged of ${rating.billableSeconds} s`,
-      reference: { type: 'call', id: call.id },
-    });
-    chargeLedgerEntryId = consumed.ledgerEntryId;
-  } else if (holdActive) {
-    await release(txDeps, { tenantId: call.tenantId, transactionId });
-  }
+  const charged = holdActive && rating.amountCents > 0n;
   return {
-    billableSeconds: rating.billableSeconds,
-    includedSeconds: rating.includedSeconds,
-    markupBps: pricing.markupBps,
-    chargeCents: chargeLedgerEntryId ? rating.amountCents : 0n,
-    ...(chargeLedgerEntryId ? { chargeEntry: { connect: { id: chargeLedgerEntryId } } } : {}),
+    columns: { billableSeconds: rating.billableSeconds, includedSeconds: rating.includedSeconds, markupBps: pricing.markupBps, chargeCents: charged ? rating.amountCents : 0n },
+    hold: charged
+      ? {
+          kind: 'consume',
+          amountCents: rating.amountCents,
+          // A call that talked past its estimate finishes normally: the hold is topped up (owed, so even past zero).
+          extraCents: rating.amountCents > hold.amountCents ? rating.amountCents - hold.amountCents : 0n,
+          chargedSeconds: rating.chargedSeconds,
+          billableSeconds: rating.billableSeconds,
+        }
+      : holdActive
+        ? { kind: 'release' }
+        : null,
   };
+}
+
+/** Settles the ending call's hold as rated: one call_charge ledger entry for what it cost, the rest released. */
+async function settleHold(tx: Prisma.TransactionClient, deps: ServiceDeps, call: CallView, settlement: Settlement): Promise<CallView> {
+  const txDeps = withDb(deps, tx);
+  const transactionId = `call:${call.id}`;
+  const hold = settlement.hold;
+  if (!hold) return call;
+  if (hold.kind === 'release') {
+    await release(txDeps, { tenantId: call.tenantId, transactionId });
+    return call;
+  }
+  if (hold.extraCents > 0n) await extend(txDeps, { tenantId: call.tenantId, transactionId, extraCents: hold.extraCents, force: true });
+  const consumed = await consume(txDeps, {
+    tenantId: call.tenantId,
+    transactionId,
+    actualCents: hold.amountCents,
+    kind: 'call_charge',
+    description: `${call.direction === 'inbound' ? `Inbound call from ${call.fromNumber} to ${call.toNumber}` : `Call to ${call.toNumber}`}, ${hold.chargedSeconds} s charged of ${hold.billableSeconds} s`,
+    reference: { type: 'call', id: call.id },
+  });
+  return tx.call.update({ where: { id: call.id }, data: { chargeEntry: { connect: { id: consumed.ledgerEntryId! } } }, select: CALL_SELECT });
 }
 
 export async function lockCall(tx: Prisma.TransactionClient, id: string): Promise<CallView | null> {

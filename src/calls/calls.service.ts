@@ -1,32 +1,38 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit.service';
-import { freeze } from '../billing/holds.service';
+import { insufficientFunds } from '../billing/ledger.service';
 import { AnsweringMachineDetection } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
+import { startOfUtcDay } from '../platform/clock';
 import { inTransaction } from '../platform/db/transaction';
 import { ApiError, invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
+import { requestHash } from '../platform/idempotency';
 import { ServiceDeps, withDb } from '../platform/service-deps';
 import { CallCarrier } from './carrier-port';
 import {
-  checkConcurrency,
+  activeDid,
   checkCountry,
-  checkDailySpend,
   checkFrom,
   checkPrefix,
-  checkPricing,
-  heldForCalls,
-  inFlightCount,
+  concurrentCallCapExceeded,
+  dailySpendCapExceeded,
   parseNumber,
   priceOfCall,
   quotaOf,
 } from './calls.checks';
-import { CALL_SELECT, CallView, isTerminal } from './calls.events';
+import { CALL_SELECT, CallView, isTerminal, TERMINAL } from './calls.events';
+import { reserveAndRecordCall } from './calls.placement';
 import { lockCall, moveCall } from './calls.progress';
+import { findDestinationRate, noPricing } from './rates.service';
 
-// Placing a call: every check in the promised order (calls.checks.ts), then — under a per-tenant lock held
-// only for one short transaction — the hold is frozen, the caps are checked and the call row is written; the
-// carrier is dialled after that commits. A failure at any check leaves nothing dialled and nothing charged.
+// Placing a call: the checks that need no lock (number, country, prefix, price) in the promised order
+// (calls.checks.ts); then one statement, under the tenant's placement lock, freezes the hold, checks the caps and
+// writes the call (calls.placement.ts); the carrier dials after that has committed. A failure at any check leaves
+// nothing dialled and nothing charged.
+//
+// Idempotency: the request's key is stored on the call, in that statement. A retry, or a twin sent at the same
+// time, finds the call and dials nothing, so the placement need not share the request's transaction: it commits
+// (and lets go of the lock) before the dial, even inside an idempotent request (platform/idempotency.ts).
 
 export interface PlaceCallInput {
   from: string;
@@ -44,7 +50,7 @@ export function requireCallCarrier(deps: ServiceDeps): CallCarrier {
   return deps.callCarrier;
 }
 
-export async function placeCall(deps: ServiceDeps, actor: Actor, input: PlaceCallInput): Promise<CallView> {
+export async function placeCall(deps: ServiceDeps & { idempotencyKey?: string }, actor: Actor, input: PlaceCallInput): Promise<CallView> {
   requireScope(actor, 'calls:write');
   const from = parseNumber(input.from, 'from');
   const to = parseNumber(input.to, 'to');
@@ -52,73 +58,91 @@ export async function placeCall(deps: ServiceDeps, actor: Actor, input: PlaceCal
   if (!Number.isInteger(timeoutSecs) || timeoutSecs < 5 || timeoutSecs > 600) throw invalidRequest('timeout_secs must be a whole number between 5 and 600', 'timeout_secs');
   const carrier = requireCallCarrier(deps);
   const tenantId = actor.tenantId;
+  const answeringMachineDetection = input.answeringMachineDetection ?? 'disabled';
+  const record = input.record ?? false;
 
-  const quota = await quotaOf(deps.db, tenantId);
-  const did = await checkFrom(deps.db, tenantId, from.e164, quota);
+  // The reads that need no lock, together; their failures are still reported in the promised order.
+  const [quota, ownDid, rate, asked, fallback] = await Promise.all([
+    quotaOf(deps.db, tenantId),
+    activeDid(deps.db, tenantId, from.e164),
+    findDestinationRate(deps.db, to.countryCode, to.e164),
+    input.connectionId ? ownConnection(deps, tenantId, input.connectionId) : undefined,
+    input.connectionId ? undefined : defaultConnection(deps, tenantId),
+  ]);
+  const did = checkFrom(quota, from.e164, ownDid);
   checkCountry(quota, to);
   checkPrefix(quota, to);
-  const rate = await checkPricing(deps.db, to);
-  const connectionId = await connectionFor(deps, tenantId, input.connectionId, did?.connectionId ?? null);
+  if (!rate) throw noPricing(to.countryCode, to.e164);
+  if (asked === null) throw new ApiError('not_found', 'Connection not found');
+  const connectionId = asked ?? did?.connectionId ?? fallback ?? null;
   const price = await priceOfCall(deps, tenantId, rate);
 
   const callId = randomUUID();
-  // Inside an idempotent request this is the request's transaction, so the lock (and the call row) last until it
-  // commits, after the dial: a retry can then never dial twice, at the cost of serialising that tenant's
-  // idempotent placements for one carrier round trip.
-  const placed = await inTransaction(deps.db, async (tx) => {
-    const txDeps = withDb(deps, tx);
-    // Serialises placements of one tenant, so "count, then insert" holds the caps under concurrency. Only
-    // placements wait on it: debits and hangups of the tenant don't take it.
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`calls:${tenantId}`}, 0))::text`;
-    const hold = await freeze(txDeps, { tenantId, transactionId: `call:${callId}`, amountCents: price.holdCents, description: `Call to ${to.e164} (estimate)` });
-    await checkDailySpend(txDeps, tenantId, quota, await heldForCalls(tx, tenantId));
-    checkConcurrency(quota, await inFlightCount(tx, tenantId));
-    const now = deps.clock.now();
-    const call = await tx.call.create({
-      data: {
-        id: callId,
-        tenantId,
-        fromNumber: from.e164,
-        toNumber: to.e164,
-        phoneNumberId: did?.id ?? null,
-        connectionId,
-        destinationCountry: to.countryCode,
-        ratePrefix: rate.prefix,
-        carrierCostPerMinuteMillicents: rate.carrierCostPerMinuteMillicents,
-        timeoutSecs,
-        answeringMachineDetection: input.answeringMachineDetection ?? 'disabled',
-        record: input.record ?? false,
-        queuedAt: now,
-        createdAt: now,
-        holdId: hold.id,
-        carrierInstanceId: deps.carrierInstance?.id ?? null,
-      },
-      select: CALL_SELECT,
-    });
-    await tx.callTransition.create({ data: { callId, fromStatus: null, toStatus: 'queued', occurredAt: now } });
-    await recordAudit(tx, actor, {
-      action: 'call.placed',
-      resourceType: 'call',
-      resourceId: callId,
-      after: { from: from.e164, to: to.e164, connection_id: connectionId, hold_cents: price.holdCents, price_per_minute_cents: price.pricePerMinuteCents },
-    });
-    return call;
+  const key = deps.idempotencyKey;
+  const outcome = await reserveAndRecordCall(deps.db, {
+    tenantId,
+    callId,
+    holdCents: price.holdCents,
+    holdDescription: `Call to ${to.e164} (estimate)`,
+    dailySpendCapCents: quota.dailySpendCapCents,
+    concurrentCallCap: quota.concurrentCallCap,
+    dayStart: startOfUtcDay(deps.clock.now()),
+    idempotency: key ? { key, fingerprint: requestHash({ from: from.e164, to: to.e164, connectionId: input.connectionId ?? null, timeoutSecs, answeringMachineDetection, record }) } : null,
+    call: {
+      from: from.e164,
+      to: to.e164,
+      phoneNumberId: did?.id ?? null,
+      connectionId,
+      destinationCountry: to.countryCode,
+      ratePrefix: rate.prefix,
+      carrierCostPerMinuteMillicents: rate.carrierCostPerMinuteMillicents,
+      timeoutSecs,
+      answeringMachineDetection,
+      record,
+      queuedAt: deps.clock.now(),
+      carrierInstanceId: deps.carrierInstance?.id ?? null,
+    },
+    actor,
+    auditAfter: { from: from.e164, to: to.e164, connection_id: connectionId, hold_cents: price.holdCents, price_per_minute_cents: price.pricePerMinuteCents },
   });
+  switch (outcome.verdict) {
+    case 'existing':
+      // The call an earlier request with this key placed: its dial is that request's, never repeated here.
+      return (await deps.db.call.findUniqueOrThrow({ where: { id: outcome.callId! }, select: CALL_SELECT })) as CallView;
+    case 'key_reused':
+      throw new ApiError('idempotency_conflict', 'This Idempotency-Key was already used for a different request; use a new key');
+    case 'balance_insufficient':
+      throw await insufficientFunds(deps.db, tenantId, price.holdCents, 'balance_insufficient');
+    case 'daily_spend_cap_exceeded':
+      throw dailySpendCapExceeded(quota, outcome.spentTodayCents!, outcome.heldForCallsCents!);
+    case 'concurrent_call_cap_exceeded':
+      throw concurrentCallCapExceeded(quota, outcome.inFlight!);
+    case 'placed':
+      return dial(deps, carrier, callId, { from: from.e164, to: to.e164, timeoutSecs, answeringMachineDetection });
+  }
+}
 
+/**
+ * Once the placement has committed, the carrier dials (no lock is held meanwhile). A failed dial ends the call as failed, its hold
+ * released, and frees its idempotency key, so the client's retry of the 502 places the call anew.
+ */
+async function dial(deps: ServiceDeps, carrier: CallCarrier, callId: string, leg: { from: string; to: string; timeoutSecs: number; answeringMachineDetection: AnsweringMachineDetection }): Promise<CallView> {
   let upstreamCallId: string;
   try {
-    ({ upstreamCallId } = await carrier.dial({ callRef: callId, from: from.e164, to: to.e164, timeoutSecs, answeringMachineDetection: placed.answeringMachineDetection }));
+    ({ upstreamCallId } = await carrier.dial({ callRef: callId, ...leg }));
   } catch (err) {
-    // Nothing rang: the call ends as failed and its hold is released (inside an idempotent request, the whole
-    // transaction rolls back instead, which leaves nothing at all).
+    // Nothing rang: the call ends as failed and its hold is released (inside an idempotent request's transaction,
+    // the whole transaction rolls back instead, which leaves nothing at all).
     await endWithoutCarrier(deps, callId, 'failed', { hangupCause: 'upstream_error', hangupSource: 'carrier' });
+    await deps.db.call.updateMany({ where: { id: callId }, data: { idempotencyKey: null } });
     throw err;
   }
-  await deps.db.call.updateMany({ where: { id: callId, upstreamCallId: null }, data: { upstreamCallId } });
-  const current = (await deps.db.call.findUnique({ where: { id: callId }, select: CALL_SELECT })) ?? { ...placed, upstreamCallId };
+  const [current] = await deps.db.$queryRaw<{ ended: boolean }[]>`
+    UPDATE calls SET upstream_call_id = ${upstreamCallId} WHERE id = ${callId}::uuid AND upstream_call_id IS NULL
+    RETURNING status = ANY(${TERMINAL}::call_status[]) AND answered_at IS NULL AS ended`;
   // Hung up while the dial was on its way (the call ended without a leg): the leg that just started must not ring on.
-  if (isTerminal(current.status) && !current.answeredAt) await carrier.hangup(upstreamCallId).catch(() => undefined);
-  return current;
+  if (current?.ended) await carrier.hangup(upstreamCallId).catch(() => undefined);
+  return deps.db.call.findUniqueOrThrow({ where: { id: callId }, select: CALL_SELECT });
 }
 
 /** Ends a call the carrier has no leg for (never dialled, or lost), settling its hold; null when it had already ended. */
@@ -130,14 +154,14 @@ export async function endWithoutCarrier(deps: ServiceDeps, callId: string, statu
   });
 }
 
-/** The connection a call runs on: the one asked for (the tenant's own), else the DID's, else the default. */
-async function connectionFor(deps: ServiceDeps, tenantId: string, asked: string | null | undefined, ofDid: string | null): Promise<string | null> {
-  if (asked) {
-    const own = isUuid(asked) ? await deps.db.connection.findFirst({ where: { id: asked, tenantId }, select: { id: true } }) : null;
-    if (!own) throw new ApiError('not_found', 'Connection not found');
-    return own.id;
-  }
-  if (ofDid) return ofDid;
+/** The tenant's own connection `asked` for, or null when it is not theirs (reported as not_found). */
+async function ownConnection(deps: ServiceDeps, tenantId: string, asked: string): Promise<string | null> {
+  const own = isUuid(asked) ? await deps.db.connection.findFirst({ where: { id: asked, tenantId }, select: { id: true } }) : null;
+  return own?.id ?? null;
+}
+
+/** The tenant's default connection: calls run on the one asked for, else the DID's, else this. */
+async function defaultConnection(deps: ServiceDeps, tenantId: string): Promise<string | null> {
   const fallback = await deps.db.connection.findFirst({ where: { tenantId, isDefault: true }, select: { id: true } });
   return fallback?.id ?? null;
 }

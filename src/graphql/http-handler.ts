@@ -8,6 +8,7 @@ import { requestHash, runIdempotent, validateIdempotencyKey } from '../platform/
 import { ServiceDeps } from '../platform/service-deps';
 import { GatewayContext, makeContext } from './context';
 import { sendGraphQLError } from './errors';
+import { isSelfKeyed } from './self-keyed-mutations';
 
 export interface GraphQLHttpDeps {
   server: ApolloServer<GatewayContext>;
@@ -19,7 +20,7 @@ export interface GraphQLHttpDeps {
 /**
  * POST/GET /graphql. Like Apollo's Express integration, plus one thing it cannot do: a mutation sent with an
  * Idempotency-Key (header or `idempotencyKey` argument) runs inside the idempotency transaction, so its side
- * effects and its stored response commit together.
+ * effects and its stored response commit together (self-keyed mutations excepted: self-keyed-mutations.ts).
  */
 export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
   return async (req, res) => {
@@ -42,9 +43,9 @@ export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
       const outcome = await runIdempotent(
         deps.prisma,
         { tenantId: auth.actor.tenantId, key: idempotency.key, operation: idempotency.operation, requestHash: idempotency.hash },
-        { ttlHours: deps.idempotencyTtlHours },
-        async (tx) => {
-          const response = await execute(tx, idempotency.key);
+        { ttlHours: deps.idempotencyTtlHours, selfKeyed: idempotency.selfKeyed },
+        async (db) => {
+          const response = await execute(db, idempotency.key);
           const text = await bodyText(response);
           const body = JSON.parse(text) as { errors?: unknown[] };
           return { status: response.status ?? 200, body, succeeded: !body.errors?.length };
@@ -106,6 +107,7 @@ interface IdempotencyRequest {
   key: string;
   operation: string;
   hash: string;
+  selfKeyed: boolean;
 }
 
 /** The idempotency key of a mutation request, from the header or the root fields' `idempotencyKey` argument. */
@@ -132,7 +134,7 @@ function idempotencyOf(req: Request): IdempotencyRequest | undefined {
   if (keys.size === 0) return undefined;
   if (keys.size > 1) throw new ApiError('invalid_request', 'One request takes one idempotency key; the header and the arguments disagree', { field: 'idempotencyKey' });
   const key = validateIdempotencyKey([...keys][0]);
-  return { key, operation: `graphql:${fields.join(',')}`, hash: requestHash({ query: body.query, variables, operationName }) };
+  return { key, operation: `graphql:${fields.join(',')}`, hash: requestHash({ query: body.query, variables, operationName }), selfKeyed: fields.length === operation.selectionSet.selections.length && isSelfKeyed(fields) };
 }
 
 function selectOperation(doc: DocumentNode, name: string | undefined): OperationDefinitionNode | undefined {

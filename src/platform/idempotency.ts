@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Prisma, PrismaClient } from './db/client';
+import { Db, Prisma, PrismaClient } from './db/client';
 import { inTransaction } from './db/transaction';
 import { ApiError, invalidRequest } from './errors';
 
@@ -30,6 +30,14 @@ export interface IdempotencyOptions {
   waitMs?: number;
   /** How long the original may run (its transaction stays open meanwhile). */
   timeoutMs?: number;
+  /**
+   * The operation keeps its own side effect exactly-once per key: it stores the key on what it creates, in the
+   * statement that creates it, and a retry or a concurrent twin finds that instead of creating another (placing
+   * a call). Its handler then runs outside the idempotency transaction, on the root client, so the operation can
+   * commit before it calls out (the dial) instead of holding its locks until the response is stored; the
+   * response is recorded afterwards. Replays of a recorded response work as for every other operation.
+   */
+  selfKeyed?: boolean;
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -66,8 +74,9 @@ export async function runIdempotent(
   prisma: PrismaClient,
   scope: IdempotencyScope,
   opts: IdempotencyOptions,
-  handler: (tx: Prisma.TransactionClient) => Promise<IdempotentResponse>,
+  handler: (db: Db) => Promise<IdempotentResponse>,
 ): Promise<IdempotentResponse & { replayed: boolean }> {
+  if (opts.selfKeyed) return runSelfKeyed(prisma, scope, opts, handler);
   const deadline = Date.now() + (opts.waitMs ?? 15_000);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -78,12 +87,7 @@ export async function runIdempotent(
             SELECT pg_try_advisory_xact_lock(hashtextextended(${`${scope.tenantId}:${scope.key}`}, 0)) AS locked`;
           if (!locked) throw new Busy();
           const stored = await tx.idempotencyRecord.findUnique({ where: { tenantId_key: { tenantId: scope.tenantId, key: scope.key } } });
-          if (stored && stored.expiresAt.getTime() > Date.now()) {
-            if (stored.operation !== scope.operation || stored.requestHash !== scope.requestHash) {
-              throw new ApiError('idempotency_conflict', 'This Idempotency-Key was already used for a different request; use a new key');
-            }
-            return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
-          }
+          if (stored && stored.expiresAt.getTime() > Date.now()) return replay(stored, scope);
           if (stored) await tx.idempotencyRecord.delete({ where: { tenantId_key: { tenantId: scope.tenantId, key: scope.key } } });
           const response = await handler(tx);
           if (response.status >= 400 || response.succeeded === false) throw new Rejected(response);
@@ -114,6 +118,45 @@ export async function runIdempotent(
       await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** Math.min(attempt, 4)) * (0.5 + Math.random())));
     }
   }
+}
+
+async function runSelfKeyed(
+  prisma: PrismaClient,
+  scope: IdempotencyScope,
+  opts: IdempotencyOptions,
+  handler: (db: Db) => Promise<IdempotentResponse>,
+): Promise<IdempotentResponse & { replayed: boolean }> {
+  const where = { tenantId_key: { tenantId: scope.tenantId, key: scope.key } };
+  const stored = await prisma.idempotencyRecord.findUnique({ where });
+  if (stored && stored.expiresAt.getTime() > Date.now()) return replay(stored, scope);
+  const response = await handler(prisma);
+  if (response.status >= 400 || response.succeeded === false) return { ...response, replayed: false };
+  const now = Date.now();
+  await prisma.idempotencyRecord.deleteMany({ where: { tenantId: scope.tenantId, key: scope.key, expiresAt: { lte: new Date(now) } } });
+  // A twin that ran at the same time may have recorded first: its response describes the same resource.
+  await prisma.idempotencyRecord.createMany({
+    data: [
+      {
+        createdAt: new Date(now),
+        tenantId: scope.tenantId,
+        key: scope.key,
+        operation: scope.operation,
+        requestHash: scope.requestHash,
+        responseStatus: response.status,
+        responseBody: response.body as Prisma.InputJsonValue,
+        expiresAt: new Date(now + opts.ttlHours * 3_600_000),
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return { ...response, replayed: false };
+}
+
+function replay(stored: { operation: string; requestHash: string; responseStatus: number; responseBody: unknown }, scope: IdempotencyScope): IdempotentResponse & { replayed: true } {
+  if (stored.operation !== scope.operation || stored.requestHash !== scope.requestHash) {
+    throw new ApiError('idempotency_conflict', 'This Idempotency-Key was already used for a different request; use a new key');
+  }
+  return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
 }
 
 /** Forgets expired records; run periodically (records are kept at least ttlHours). */

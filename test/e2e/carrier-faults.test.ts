@@ -81,22 +81,31 @@ describe('carrier failures', () => {
     }
     unsubscribe();
     const calls = await gw.prisma.call.findMany({ where: { tenantId: t.tenantId } });
-    // Without a key the call row stays, failed; with one, the request's transaction left nothing.
-    expect(calls.map((c) => [c.toNumber, c.status, c.chargeCents])).toEqual([['+15125550146', 'failed', 0n]]);
+    // With a key or without, the call row stays, failed, and nothing is billed.
+    expect(calls.map((c) => [c.toNumber, c.status, c.chargeCents]).sort()).toEqual([
+      ['+15125550146', 'failed', 0n],
+      ['+15125550147', 'failed', 0n],
+    ]);
     expect((await tenantRow()).balanceCents).toBe(10_000n);
     await settledUp();
   });
 
-  it('with an Idempotency-Key, a failed dial leaves nothing at all, and the retry with the key places the call once', async () => {
+  it('with an Idempotency-Key, a failed dial frees the key: the retry with it places the call once', async () => {
     sim.controls.failNextCalls(1, 'dial');
     const body = { from: FROM, to: '+15125550144' };
     const headers = { 'Idempotency-Key': 'dial-after-failure' };
     const failed = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body, headers });
     expect([failed.status, failed.body.error.code]).toEqual([502, 'upstream_error']);
-    expect(await gw.prisma.call.count({ where: { tenantId: t.tenantId } })).toBe(0);
+    // The placement committed before the dial: the call that never rang stays, failed, its hold released.
+    const [never] = await gw.prisma.call.findMany({ where: { tenantId: t.tenantId } });
+    expect([never.status, never.hangupCause, never.idempotencyKey]).toEqual(['failed', 'upstream_error', null]);
+    expect(await gw.prisma.creditHold.count({ where: { tenantId: t.tenantId, status: 'active' } })).toBe(0);
     const placed = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body, headers });
     expect(placed.status).toBe(201);
-    expect(await gw.prisma.call.count({ where: { tenantId: t.tenantId } })).toBe(1);
+    expect(placed.body.id).not.toBe(never.id);
+    const replayed = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body, headers });
+    expect([replayed.status, replayed.body.id, replayed.headers.get('idempotent-replayed')]).toEqual([201, placed.body.id, 'true']);
+    expect(await gw.prisma.call.count({ where: { tenantId: t.tenantId } })).toBe(2);
     await waitFor(async () => (await rest(gw.url, 'GET', `/v1/calls/${placed.body.id}`, { key: t.key })).body.ended_at, 'the call to end');
     await settledUp();
   });
