@@ -145,17 +145,16 @@ async function chargePeriod(deps: ServiceDeps, tenantId: string, subscriptionId:
 
 /** What rating uses: the tenant's override, else its plan's markup, else the default. */
 export async function effectivePricing(db: Db, tenantId: string): Promise<{ markupBps: number; includedMinutes: number; periodStart: Date | null }> {
-  const tenant = await db.tenant.findUniqueOrThrow({
-    where: { id: tenantId },
-    select: {
-      markupOverrideBps: true,
-      subscriptions: { where: { status: 'active' }, select: { currentPeriodStart: true, plan: { select: { markupPercentBps: true, includedMinutes: true } } } },
-    },
-  });
-  const sub = tenant.subscriptions[0];
-  const plan = sub?.plan;
+  // One statement (every placement and every answered call's end asks): the tenant, its live subscription, its plan.
+  const [row] = await db.$queryRaw<{ markup_override_bps: number | null; markup_percent_bps: number | null; included_minutes: number | null; current_period_start: Date | null }[]>`
+    SELECT t.markup_override_bps, p.markup_percent_bps, p.included_minutes, s.current_period_start
+    FROM tenants t
+    LEFT JOIN subscriptions s ON s.tenant_id = t.id AND s.status = 'active'
+    LEFT JOIN plans p ON p.slug = s.plan_slug
+    WHERE t.id = ${tenantId}::uuid`;
+  if (!row) throw new Error(`no tenant ${tenantId}`);
   // periodStart: included minutes are counted per subscription period.
-  return { markupBps: tenant.markupOverrideBps ?? plan?.markupPercentBps ?? DEFAULT_MARKUP_BPS, includedMinutes: plan?.includedMinutes ?? 0, periodStart: sub?.currentPeriodStart ?? null };
+  return { markupBps: row.markup_override_bps ?? row.markup_percent_bps ?? DEFAULT_MARKUP_BPS, includedMinutes: row.included_minutes ?? 0, periodStart: row.current_period_start };
 }
 
 /** Support's per-tenant markup override (null clears it): it wins over the plan. */

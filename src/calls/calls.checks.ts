@@ -41,14 +41,13 @@ export function parseNumber(value: string, field: 'from' | 'to'): ParsedNumber {
 }
 
 export async function quotaOf(db: Db, tenantId: string): Promise<QuotaRow> {
-  // Every tenant is created with its quota row; upsert keeps tenants made before that rule working.
-  return db.tenantQuota.upsert({
-    where: { tenantId },
-    create: { tenantId },
-    update: {},
-    select: { dailySpendCapCents: true, concurrentCallCap: true, countriesAllowed: true, countriesBlocked: true, prefixesBlocked: true, allowCallerIdForwarding: true },
-  });
+  const found = await db.tenantQuota.findUnique({ where: { tenantId }, select: QUOTA_SELECT });
+  if (found) return found;
+  // Every tenant is created with its quota row; this keeps tenants made before that rule working.
+  return db.tenantQuota.upsert({ where: { tenantId }, create: { tenantId }, update: {}, select: QUOTA_SELECT });
 }
+
+const QUOTA_SELECT = { dailySpendCapCents: true, concurrentCallCap: true, countriesAllowed: true, countriesBlocked: true, prefixesBlocked: true, allowCallerIdForwarding: true } as const;
 
 export interface OwnDid {
   id: string;
