@@ -6,7 +6,8 @@ import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/conte
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { getAccount } from './account.service';
 import { getQuota } from './quota.service';
-import { Account, LedgerEntryConnection, Quota, Usage } from './billing.types';
+import { BalanceChangeNotice } from '../platform/pubsub';
+import { Account, BalanceChange, LedgerEntryConnection, Quota, Usage } from './billing.types';
 
 @Resolver()
 export class BillingResolver {
@@ -48,7 +49,7 @@ export class BillingResolver {
   }
 
   @Authorized('billing:read')
-  @Subscription(() => Account, {
+  @Subscription(() => BalanceChange, {
     description: 'The caller’s account, each time its balance changes.',
     topics: 'BALANCE_CHANGED',
     // Checked when subscribing, not only per event: a key without the scope never gets a stream.
@@ -58,11 +59,17 @@ export class BillingResolver {
       return actor.tenantId;
     },
   })
-  async balanceChanged(@Root() event: { tenantId: string; balanceAfterCents: string }, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<Account> {
+  async balanceChanged(@Root() event: BalanceChangeNotice, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<BalanceChange> {
     // The account as read now, with the balance as of this event: a burst of changes shows every step.
     const account = await getAccount(ctx, actor);
     const { creditLimitCents, heldCents } = account.balance;
     const amountCents = BigInt(event.balanceAfterCents);
-    return { ...account, balance: { ...account.balance, amountCents, availableCents: amountCents + creditLimitCents - heldCents } };
+    return {
+      ...account,
+      balance: { ...account.balance, amountCents, availableCents: amountCents + creditLimitCents - heldCents },
+      eventId: event.eventId,
+      sequence: event.sequence,
+      committedAt: new Date(event.committedAt),
+    };
   }
 }

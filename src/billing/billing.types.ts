@@ -42,6 +42,23 @@ export class Account {
   balance!: Balance;
 }
 
+@ObjectType({
+  description:
+    'The caller’s account right after a balance change. A balance change is no outbox event (eventRecorded never shows it): it is named by the ledger entry that made it, and numbered per tenant in commit order.',
+})
+export class BalanceChange extends Account {
+  @Field(() => ID, {
+    description: 'The ledger entry that moved the balance (as in ledgerEntries); for a credit hold settled without one (released, or consumed for nothing), the credit hold’s id.',
+  })
+  eventId!: string;
+
+  @Field(() => Int, { description: 'Per tenant, in commit order, one per change: a gap means a change this subscriber did not receive.' })
+  sequence!: number;
+
+  @Field(() => Date, { description: 'When the gateway committed the change (its clock).' })
+  committedAt!: Date;
+}
+
 @ObjectType({ description: 'Hard limits on the tenant’s spend and traffic. Changes are admin-only.' })
 export class Quota {
   @Field(() => CentsScalar)

@@ -71,18 +71,20 @@ export async function consume(deps: ServiceDeps, req: ConsumeRequest): Promise<H
     }
     await tx.creditHold.update({ where: { id: hold.id }, data: { status: 'consumed', consumedCents: req.actualCents, settledAt: new Date() } });
     // Unfreeze the whole hold and charge the actual amount in the same statement, with its ledger row.
-    const [entry] = await tx.$queryRaw<{ id: string | null; balance: bigint }[]>`
+    const [entry] = await tx.$queryRaw<{ id: string | null; balance: bigint; sequence: bigint }[]>`
       WITH t AS (
-        UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, balance_cents = balance_cents - ${req.actualCents}, updated_at = now()
+        UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, balance_cents = balance_cents - ${req.actualCents},
+                           balance_sequence = balance_sequence + 1, updated_at = now()
         WHERE id = ${req.tenantId}::uuid
-        RETURNING id, balance_cents),
+        RETURNING id, balance_cents, balance_sequence),
       e AS (
         INSERT INTO ledger_entries (tenant_id, kind, amount_cents, balance_after_cents, reference_type, reference_id, description, dedupe_key)
         SELECT t.id, ${req.kind}::ledger_kind, ${-req.actualCents}, t.balance_cents, ${req.reference?.type ?? null}, ${req.reference?.id ?? null}, ${req.description}, ${`hold:${req.transactionId}`}
         FROM t WHERE ${req.actualCents} > 0
         RETURNING id)
-      SELECT (SELECT id FROM e) AS id, t.balance_cents AS balance FROM t`;
-    announce(withDb(deps, tx), req.tenantId, entry.balance, { mayAutoRecharge: true });
+      SELECT (SELECT id FROM e) AS id, t.balance_cents AS balance, t.balance_sequence AS sequence FROM t`;
+    // Consumed for nothing, no ledger entry is posted: the hold itself names the change.
+    announce(withDb(deps, tx), { tenantId: req.tenantId, balanceAfterCents: entry.balance, eventId: entry.id ?? hold.id, sequence: entry.sequence }, { mayAutoRecharge: true });
     return { id: hold.id, transactionId: req.transactionId, amountCents: hold.amount_cents, consumedCents: req.actualCents, status: 'consumed' as const, ledgerEntryId: entry.id };
   });
 }
@@ -95,9 +97,10 @@ export async function release(deps: ServiceDeps, req: { tenantId: string; transa
     if (!hold || hold.status !== 'active') throw new ApiError('no_unfreezable_records', `No active hold for transaction ${req.transactionId}`);
     if (hold.tenant_id !== req.tenantId) throw new ApiError('customer_scope_mismatch', 'The hold belongs to another account');
     await tx.creditHold.update({ where: { id: hold.id }, data: { status: 'released', consumedCents: 0n, settledAt: new Date() } });
-    const [tenant] = await tx.$queryRaw<{ balance_cents: bigint }[]>`
-      UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, updated_at = now() WHERE id = ${req.tenantId}::uuid RETURNING balance_cents`;
-    announce(withDb(deps, tx), req.tenantId, tenant.balance_cents, { mayAutoRecharge: false });
+    const [tenant] = await tx.$queryRaw<{ balance_cents: bigint; balance_sequence: bigint }[]>`
+      UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, balance_sequence = balance_sequence + 1, updated_at = now()
+      WHERE id = ${req.tenantId}::uuid RETURNING balance_cents, balance_sequence`;
+    announce(withDb(deps, tx), { tenantId: req.tenantId, balanceAfterCents: tenant.balance_cents, eventId: hold.id, sequence: tenant.balance_sequence }, { mayAutoRecharge: false });
     return { id: hold.id, transactionId: req.transactionId, amountCents: hold.amount_cents, consumedCents: 0n, status: 'released' as const };
   });
 }

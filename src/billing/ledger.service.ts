@@ -23,6 +23,8 @@ export interface PostedEntry {
   id: string;
   balanceAfterCents: bigint;
   createdAt: Date;
+  /** The tenant's balance-change count after this one (balanceChanged's `sequence`). */
+  balanceSequence: bigint;
 }
 
 export interface DebitOptions {
@@ -38,16 +40,16 @@ export async function debit(deps: ServiceDeps, m: Movement, opts: DebitOptions =
   assertPositive(m.amountCents);
   const rows = await deps.db.$queryRaw<PostedEntry[]>`
     WITH t AS (
-      UPDATE tenants SET balance_cents = balance_cents - ${m.amountCents}, updated_at = now()
+      UPDATE tenants SET balance_cents = balance_cents - ${m.amountCents}, balance_sequence = balance_sequence + 1, updated_at = now()
       WHERE id = ${m.tenantId}::uuid
         AND (${opts.force === true} OR balance_cents + credit_limit_cents - held_cents >= ${m.amountCents})
-      RETURNING id, balance_cents)
+      RETURNING id, balance_cents, balance_sequence)
     INSERT INTO ledger_entries (tenant_id, kind, amount_cents, balance_after_cents, reference_type, reference_id, description, dedupe_key)
     SELECT t.id, ${m.kind}::ledger_kind, ${-m.amountCents}, t.balance_cents, ${m.reference?.type ?? null}, ${m.reference?.id ?? null}, ${m.description}, ${m.dedupeKey ?? null}
     FROM t
-    RETURNING id, balance_after_cents AS "balanceAfterCents", created_at AS "createdAt"`;
+    RETURNING id, balance_after_cents AS "balanceAfterCents", created_at AS "createdAt", (SELECT balance_sequence FROM t) AS "balanceSequence"`;
   if (rows.length === 0) throw await insufficientFunds(deps.db, m.tenantId, m.amountCents, opts.insufficientCode ?? 'balance_insufficient');
-  announce(deps, m.tenantId, rows[0].balanceAfterCents, { mayAutoRecharge: opts.triggersAutoRecharge !== false });
+  announce(deps, { tenantId: m.tenantId, ...changeOf(rows[0]) }, { mayAutoRecharge: opts.triggersAutoRecharge !== false });
   return rows[0];
 }
 
@@ -55,22 +57,43 @@ export async function credit(deps: ServiceDeps, m: Movement): Promise<PostedEntr
   assertPositive(m.amountCents);
   const rows = await deps.db.$queryRaw<PostedEntry[]>`
     WITH t AS (
-      UPDATE tenants SET balance_cents = balance_cents + ${m.amountCents}, updated_at = now()
+      UPDATE tenants SET balance_cents = balance_cents + ${m.amountCents}, balance_sequence = balance_sequence + 1, updated_at = now()
       WHERE id = ${m.tenantId}::uuid
-      RETURNING id, balance_cents)
+      RETURNING id, balance_cents, balance_sequence)
     INSERT INTO ledger_entries (tenant_id, kind, amount_cents, balance_after_cents, reference_type, reference_id, description, dedupe_key)
     SELECT t.id, ${m.kind}::ledger_kind, ${m.amountCents}, t.balance_cents, ${m.reference?.type ?? null}, ${m.reference?.id ?? null}, ${m.description}, ${m.dedupeKey ?? null}
     FROM t
-    RETURNING id, balance_after_cents AS "balanceAfterCents", created_at AS "createdAt"`;
+    RETURNING id, balance_after_cents AS "balanceAfterCents", created_at AS "createdAt", (SELECT balance_sequence FROM t) AS "balanceSequence"`;
   if (rows.length === 0) throw new ApiError('not_found', 'Account not found');
-  announce(deps, m.tenantId, rows[0].balanceAfterCents, { mayAutoRecharge: false });
+  announce(deps, { tenantId: m.tenantId, ...changeOf(rows[0]) }, { mayAutoRecharge: false });
   return rows[0];
 }
 
+/** One change of a tenant's balance, as balanceChanged subscribers are told of it. */
+export interface BalanceChange {
+  tenantId: string;
+  balanceAfterCents: bigint;
+  /** The ledger entry that moved the balance; the credit hold's id for a hold settled without one. */
+  eventId: string;
+  /** The tenant's `balance_sequence` after the change, bumped by the statement that made it. */
+  sequence: bigint;
+}
+
+function changeOf(entry: PostedEntry): Omit<BalanceChange, 'tenantId'> {
+  return { balanceAfterCents: entry.balanceAfterCents, eventId: entry.id, sequence: entry.balanceSequence };
+}
+
 /** After commit: subscribers hear of the new balance; a debit may trigger auto-recharge. */
-export function announce(deps: ServiceDeps, tenantId: string, balanceAfterCents: bigint, opts: { mayAutoRecharge: boolean }): void {
+export function announce(deps: ServiceDeps, change: BalanceChange, opts: { mayAutoRecharge: boolean }): void {
+  const { tenantId, balanceAfterCents } = change;
   afterCommit(deps.db, () => {
-    deps.pubSub.publish('BALANCE_CHANGED', tenantId, { tenantId, balanceAfterCents: balanceAfterCents.toString() });
+    deps.pubSub.publish('BALANCE_CHANGED', tenantId, {
+      tenantId,
+      balanceAfterCents: balanceAfterCents.toString(),
+      eventId: change.eventId,
+      sequence: Number(change.sequence),
+      committedAt: new Date().toISOString(),
+    });
     if (opts.mayAutoRecharge) balanceListeners.forEach((listener) => listener(tenantId, balanceAfterCents));
   });
 }

@@ -5,6 +5,8 @@ export const EVENT_TYPES = [
   'number_order.completed',
   'number_order.failed',
   'phone_number.released',
+  // a number that arrived by port is active (its porting order's events tell the order's story)
+  'phone_number.ported_in',
   // webhooks
   'webhook_subscription.disabled',
   // calls

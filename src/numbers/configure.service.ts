@@ -1,4 +1,4 @@
-import { NUMBER_EVENT_SELECT, recordNumberEvent } from './numbers.events';
+import { NUMBER_EVENT_SELECT, numberStatusNotice, recordNumberEvent } from './numbers.events';
 import { recordAudit } from '../audit/audit.service';
 import { InboundCallScreening } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
@@ -96,11 +96,11 @@ export async function releasePhoneNumber(deps: ServiceDeps, actor: Actor, id: st
     }
     const now = deps.clock.now();
     await tx.phoneNumber.update({ where: { id }, data: { status: 'released', releasedAt: now } });
-    await recordNumberEvent(tx, 'phone_number.released', await tx.phoneNumber.findUniqueOrThrow({ where: { id }, select: NUMBER_EVENT_SELECT }), now);
+    const recorded = await recordNumberEvent(tx, 'phone_number.released', await tx.phoneNumber.findUniqueOrThrow({ where: { id }, select: NUMBER_EVENT_SELECT }), now);
     await recordAudit(tx, actor, { action: 'phone_number.released', resourceType: 'phone_number', resourceId: id, before: { status: 'active' }, after: { status: 'released', released_at: now } });
     const carrier = deps.carrier;
     afterCommit(tx, async () => {
-      deps.pubSub.publish('NUMBER_STATUS_CHANGED', row.tenant_id, { tenantId: row.tenant_id, phoneNumberId: id, status: 'released' });
+      deps.pubSub.publish('NUMBER_STATUS_CHANGED', row.tenant_id, numberStatusNotice(recorded, 'released'));
       await carrier?.releaseNumber(row.e164);
     });
     return getPhoneNumber({ ...deps, db: tx }, actor, id);

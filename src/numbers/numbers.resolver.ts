@@ -4,6 +4,7 @@ import { toConnection } from '../graphql/connection';
 import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
 import { Actor, requireScope } from '../platform/auth/scopes';
+import { NumberStatusChange } from '../platform/pubsub';
 import { createConnection, getDefaultConnection, listConnections, renameConnection } from './connections.service';
 import { getPhoneNumber, listPhoneNumbers, orderNumbers, searchAvailable } from './numbers.service';
 import { numbersLoaders } from './numbers.loaders';
@@ -18,6 +19,7 @@ import {
   OrderNumbersInput,
   PhoneNumber,
   PhoneNumberConnection,
+  PhoneNumberStatusChange,
   ReserveNumbersInput,
   UpdatePhoneNumberInput,
 } from './numbers.types';
@@ -132,7 +134,7 @@ export class NumbersResolver {
   }
 
   @Authorized('numbers:read')
-  @Subscription(() => PhoneNumber, {
+  @Subscription(() => PhoneNumberStatusChange, {
     description: 'A number of the tenant changed status (optionally one number).',
     topics: 'NUMBER_STATUS_CHANGED',
     topicId: ({ context }: { context: GatewayContext }) => {
@@ -140,15 +142,22 @@ export class NumbersResolver {
       requireScope(actor, 'numbers:read');
       return actor.tenantId;
     },
-    filter: ({ payload, args }: { payload: { phoneNumberId: string }; args: { id?: string | null } }) => !args.id || payload.phoneNumberId === args.id,
+    filter: ({ payload, args }: { payload: NumberStatusChange; args: { id?: string | null } }) => !args.id || payload.phoneNumberId === args.id,
   })
-  numberStatusChanged(
+  async numberStatusChanged(
     @Arg('id', () => ID, { nullable: true }) _id: string | null,
-    @Root() event: { tenantId: string; phoneNumberId: string; status: string },
+    @Root() change: NumberStatusChange,
     @CurrentActor() actor: Actor,
     @Ctx() ctx: GatewayContext,
   ) {
-    return getPhoneNumber(ctx, actor, event.phoneNumberId);
+    return {
+      ...(await getPhoneNumber(ctx, actor, change.phoneNumberId)),
+      eventId: change.eventId,
+      eventType: change.eventType,
+      sequence: change.sequence,
+      occurredAt: new Date(change.occurredAt),
+      committedAt: new Date(change.committedAt),
+    };
   }
 }
 

@@ -1,4 +1,4 @@
-import { NUMBER_EVENT_SELECT, recordNumberEvent } from './numbers.events';
+import { NUMBER_EVENT_SELECT, numberStatusNotice, recordNumberEvent } from './numbers.events';
 import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service';
 import { credit, debit } from '../billing/ledger.service';
@@ -285,8 +285,8 @@ export async function applyNumberEvent(deps: ServiceDeps, event: CarrierNumberEv
       }
     }
     const changed = await tx.phoneNumber.findUniqueOrThrow({ where: { id: row.id }, select: NUMBER_EVENT_SELECT });
-    await recordNumberEvent(tx, status === 'active' ? 'number_order.completed' : 'number_order.failed', changed, event.at);
-    afterCommit(tx, () => deps.pubSub.publish('NUMBER_STATUS_CHANGED', row.tenant_id, { tenantId: row.tenant_id, phoneNumberId: row.id, status }));
+    const recorded = await recordNumberEvent(tx, status === 'active' ? 'number_order.completed' : 'number_order.failed', changed, event.at);
+    afterCommit(tx, () => deps.pubSub.publish('NUMBER_STATUS_CHANGED', row.tenant_id, numberStatusNotice(recorded, status)));
     return tx.phoneNumber.findUniqueOrThrow({ where: { id: row.id }, select: VIEW_SELECT });
   });
 }

@@ -103,6 +103,27 @@ export class PhoneNumber {
   emergencyAddressId!: string | null;
 }
 
+@ObjectType({
+  description:
+    'A number of the tenant changed status: the number as it is now, and the event that recorded the change (the id and per-number sequence eventRecorded and webhooks carry), so a client reconnecting can dedupe and order.',
+})
+export class PhoneNumberStatusChange extends PhoneNumber {
+  @Field(() => ID, { description: 'The outbox event (the id eventRecorded and webhooks carry).' })
+  eventId!: string;
+
+  @Field(() => String, { description: 'number_order.completed, number_order.failed, phone_number.released or phone_number.ported_in.' })
+  eventType!: string;
+
+  @Field(() => Int, { description: 'Per number, from 1, in commit order: the event’s sequence.' })
+  sequence!: number;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  @Field(() => Date, { description: 'When the gateway committed the change (its clock).' })
+  committedAt!: Date;
+}
+
 export const PhoneNumberConnection = Connection('PhoneNumber', PhoneNumber);
 
 @ObjectType({ description: 'Numbers held for the tenant until expiresAt: nobody else can reserve or buy them.' })

@@ -9,10 +9,10 @@ import { OutageLog, watchRedisOutage } from './redis-outage';
 // Topics are keyed by tenant id (publish(topic, tenantId, payload)), so a subscriber can only ever be wired to
 // its own tenant's stream: isolation by construction, not by a filter that could be forgotten.
 export type PubSubTopics = {
-  /** The balance right after the change (decimal cents: payloads cross Redis as JSON, which has no BigInt). */
-  BALANCE_CHANGED: [tenantId: string, payload: { tenantId: string; balanceAfterCents: string }];
-  /** A phone number changed status (pending → active | failed, → released): its id and new status. */
-  NUMBER_STATUS_CHANGED: [tenantId: string, payload: { tenantId: string; phoneNumberId: string; status: string }];
+  /** The tenant's balance changed: the balance right after it, and what names and orders the change. */
+  BALANCE_CHANGED: [tenantId: string, payload: BalanceChangeNotice];
+  /** A phone number changed status (pending → active | failed, → released); the outbox event that recorded it. */
+  NUMBER_STATUS_CHANGED: [tenantId: string, payload: NumberStatusChange];
   /** Any event of the outbox, once committed: the same envelope webhook bodies carry. */
   EVENT_RECORDED: [tenantId: string, payload: EventEnvelope];
   /** A call moved to `status`; the outbox event that recorded it (id, per-call sequence, type). */
@@ -38,6 +38,32 @@ export interface CallStatusChange {
   /** ISO instant. */
   occurredAt: string;
   /** ISO instant the transition's transaction committed (stamped by the after-commit hook that publishes). */
+  committedAt: string;
+}
+
+export interface BalanceChangeNotice {
+  tenantId: string;
+  /** Decimal cents: payloads cross Redis as JSON, which has no BigInt. */
+  balanceAfterCents: string;
+  /** The ledger entry that moved the balance; for a credit hold settled without one, the hold's id. */
+  eventId: string;
+  /** Per tenant, in commit order, one per announced change. */
+  sequence: number;
+  /** ISO instant the change's transaction committed. */
+  committedAt: string;
+}
+
+export interface NumberStatusChange {
+  tenantId: string;
+  phoneNumberId: string;
+  status: string;
+  eventId: string;
+  eventType: string;
+  /** Per phone number, from 1, in commit order (the event's own sequence). */
+  sequence: number;
+  /** ISO instant. */
+  occurredAt: string;
+  /** ISO instant the change's transaction committed. */
   committedAt: string;
 }
 

@@ -1,8 +1,10 @@
 import { debit } from '../billing/ledger.service';
+import { RecordedEvent } from '../events/events.service';
 import { Prisma } from '../generated/prisma/client';
 import { NumberType, PortingOrderStatus } from '../generated/prisma/enums';
 import { afterCommit, inTransaction } from '../platform/db/transaction';
 import { ServiceDeps, withDb } from '../platform/service-deps';
+import { NUMBER_EVENT_SELECT, numberStatusNotice, recordNumberEvent } from '../numbers/numbers.events';
 import { priceOf, proratedMonthlyCents, utcMonthKey } from '../numbers/pricing.service';
 import { addBusinessDays } from './business-days';
 import { recordPortingChange } from './porting.events';
@@ -102,7 +104,7 @@ const CAPABILITIES: Record<NumberType, string[]> = { local: ['voice', 'sms'], mo
 /** The numbers whose FOC has come move in: each becomes an active number of the tenant, billed its first month. */
 async function portDueNumbers(deps: ServiceDeps, tx: Prisma.TransactionClient, order: LockedOrder, at: Date): Promise<void> {
   const due = await tx.portingOrderNumber.findMany({ where: { portingOrderId: order.id, status: 'pending', focAt: { lte: at } }, orderBy: { e164: 'asc' } });
-  const activated: string[] = [];
+  const activated: RecordedEvent[] = [];
   for (const n of due) {
     const price = await priceOf(tx, n.countryCode, n.numberType);
     const [inserted] = await tx.$queryRaw<{ id: string }[]>`
@@ -135,7 +137,9 @@ async function portDueNumbers(deps: ServiceDeps, tx: Prisma.TransactionClient, o
         { force: true },
       );
     }
-    activated.push(inserted.id);
+    // The number's own first event: its webhooks and numberStatusChanged carry it, numbered from 1 like an ordered one's.
+    const number = await tx.phoneNumber.findUniqueOrThrow({ where: { id: inserted.id }, select: NUMBER_EVENT_SELECT });
+    activated.push(await recordNumberEvent(tx, 'phone_number.ported_in', number, n.focAt!));
   }
   const remaining = await tx.portingOrderNumber.findMany({ where: { portingOrderId: order.id, status: 'pending' }, select: { focAt: true } });
   if (remaining.length) {
@@ -145,6 +149,6 @@ async function portDueNumbers(deps: ServiceDeps, tx: Prisma.TransactionClient, o
     await setStatus(tx, order.id, 'ported', at, null, { portedAt: at });
   }
   afterCommit(tx, () => {
-    for (const phoneNumberId of activated) deps.pubSub.publish('NUMBER_STATUS_CHANGED', order.tenant_id, { tenantId: order.tenant_id, phoneNumberId, status: 'active' });
+    for (const event of activated) deps.pubSub.publish('NUMBER_STATUS_CHANGED', order.tenant_id, numberStatusNotice(event, 'active'));
   });
 }

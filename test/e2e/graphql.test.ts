@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { credit } from '../../src/billing/ledger.service';
 import { systemClock } from '../../src/platform/clock';
 import { collect, wsClient } from '../helpers/ws';
+import { balanceNotice } from '../helpers/subscribers';
 
 describe('GraphQL: limits before execution', () => {
   let gw: TestGateway;
@@ -56,8 +57,8 @@ describe('GraphQL subscriptions over graphql-ws', () => {
       const subA = collect<any>(clientA, BALANCE, 2);
       const subB = collect<any>(clientB, BALANCE, 1, 1500);
       await Promise.all([gw.untilSubscribed('BALANCE_CHANGED', a.tenantId), gw.untilSubscribed('BALANCE_CHANGED', b.tenantId)]);
-      gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, { tenantId: a.tenantId, balanceAfterCents: '0' });
-      gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, { tenantId: a.tenantId, balanceAfterCents: '0' });
+      gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, balanceNotice(a.tenantId));
+      gw.pubSub.publish('BALANCE_CHANGED', a.tenantId, balanceNotice(a.tenantId));
       const events = await subA.done;
       expect(events.map((e) => e.data.balanceChanged.tenant.id)).toEqual([a.tenantId, a.tenantId]);
       await expect(subB.done).rejects.toThrow(/timed out with 0\/1/);

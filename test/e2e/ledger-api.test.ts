@@ -1,4 +1,5 @@
 import { credit, debit } from '../../src/billing/ledger.service';
+import { consume, freeze, release } from '../../src/billing/holds.service';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { addKey, createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant, servicesOf } from '../helpers/gateway';
 import { collect, wsClient } from '../helpers/ws';
@@ -104,6 +105,58 @@ describe('ledger and usage, in both APIs', () => {
     }
   });
 
+  it('balanceChanged: the ledger entry’s id (a settled hold’s id when none is posted) and a per-tenant sequence in commit order, under racing debits', async () => {
+    const racing = Array.from({ length: 12 }, (_, i) => BigInt(101 + i * 7));
+    const expected = racing.length + 3;
+    const first = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
+    const second = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
+    const QUERY = 'subscription { balanceChanged { eventId sequence committedAt balance { amountCents } } }';
+    try {
+      const a = collect<{ data: { balanceChanged: { eventId: string; sequence: number; committedAt: string; balance: { amountCents: number } } } }>(first, QUERY, expected);
+      const b = collect<{ data: { balanceChanged: { eventId: string; sequence: number; committedAt: string; balance: { amountCents: number } } } }>(second, QUERY, expected);
+      await gw.untilSubscribed('BALANCE_CHANGED', t.tenantId, 2);
+      const before = await gw.prisma.tenant.findUniqueOrThrow({ where: { id: t.tenantId } });
+      const startSequence = Number(before.balanceSequence);
+
+      // Separate pooled connections, all at once: the tenant row's lock decides their commit order.
+      const posted = await Promise.all(racing.map((cents, i) => debit(deps, { tenantId: t.tenantId, kind: 'lookup', amountCents: cents, description: `race ${i}` })));
+      const released = await freeze(deps, { tenantId: t.tenantId, transactionId: `released-${t.tenantId}`, amountCents: 500n, description: 'released' });
+      await release(deps, { tenantId: t.tenantId, transactionId: `released-${t.tenantId}` });
+      const free = await freeze(deps, { tenantId: t.tenantId, transactionId: `free-${t.tenantId}`, amountCents: 500n, description: 'consumed for nothing' });
+      await consume(deps, { tenantId: t.tenantId, transactionId: `free-${t.tenantId}`, actualCents: 0n, kind: 'call_charge', description: 'nothing' });
+      const charged = await freeze(deps, { tenantId: t.tenantId, transactionId: `charged-${t.tenantId}`, amountCents: 500n, description: 'charged' });
+      const consumed = await consume(deps, { tenantId: t.tenantId, transactionId: `charged-${t.tenantId}`, actualCents: 42n, kind: 'call_charge', description: 'charged' });
+
+      const seen = (await a.done).map((e) => e.data.balanceChanged);
+      // Another socket hears the very same names and numbers: they belong to the change, not to the delivery.
+      expect((await b.done).map((e) => e.data.balanceChanged)).toEqual(seen);
+      const bySequence = [...seen].sort((x, y) => x.sequence - y.sequence);
+      expect(bySequence.map((c) => c.sequence)).toEqual(Array.from({ length: expected }, (_, i) => startSequence + 1 + i));
+      expect(new Set(seen.map((c) => c.eventId)).size).toBe(expected);
+
+      // The racing debits: each named by its ledger entry, and in sequence order every balance is the one before
+      // minus that entry's amount, which holds only if the sequence follows the order the debits committed.
+      const races = bySequence.slice(0, racing.length);
+      expect(races.map((c) => c.eventId).sort()).toEqual(posted.map((p) => p.id).sort());
+      const entries = new Map((await gw.prisma.ledgerEntry.findMany({ where: { tenantId: t.tenantId } })).map((e) => [e.id, e]));
+      let balance = Number(before.balanceCents);
+      for (const c of races) {
+        balance += Number(entries.get(c.eventId)!.amountCents);
+        expect(c.balance.amountCents).toBe(balance);
+        expect(Number(entries.get(c.eventId)!.balanceAfterCents)).toBe(balance);
+      }
+      // Holds settled without a ledger entry are named by the hold; one consumed for money by its entry.
+      expect(bySequence.slice(racing.length).map((c) => [c.eventId, c.balance.amountCents])).toEqual([
+        [released.id, balance],
+        [free.id, balance],
+        [consumed.ledgerEntryId, balance - 42],
+      ]);
+      expect(charged.id).not.toBe(consumed.ledgerEntryId);
+    } finally {
+      await first.dispose();
+      await second.dispose();
+    }
+  });
   it('counts every debit since UTC midnight as today’s spend, and nothing from before', async () => {
     const midnight = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
     await chargedAt(gw.prisma, t.tenantId, 'action_fee', 400n, 'yesterday, one second before midnight', new Date(midnight.getTime() - 1000));

@@ -108,6 +108,49 @@ describe('phone numbers over /v1 and GraphQL', () => {
     expect((await rest(gw.url, 'GET', '/v1/numbers', { key: other.key })).body.data).toEqual([]);
   });
 
+  it('numberStatusChanged: the outbox event’s id, type and per-number sequence, the same eventRecorded carries', async () => {
+    await fund(t.tenantId, 1_000n);
+    const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
+    try {
+      const changes = collect<{ data: { numberStatusChanged: { id: string; status: string; eventId: string; eventType: string; sequence: number; occurredAt: string; committedAt: string } } }>(
+        client,
+        'subscription { numberStatusChanged { id status eventId eventType sequence occurredAt committedAt } }',
+        2,
+      );
+      const recorded = collect<{ data: { eventRecorded: { id: string; type: string; sequence: number; resourceId: string } } }>(
+        client,
+        'subscription { eventRecorded(types: ["number_order.completed", "phone_number.released"]) { id type sequence resourceId } }',
+        2,
+      );
+      await Promise.all([gw.untilSubscribed('NUMBER_STATUS_CHANGED', t.tenantId), gw.untilSubscribed('EVENT_RECORDED', t.tenantId)]);
+      const before = Date.now();
+      const order = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body: { phone_numbers: ['+15125550103'], country_code: 'US', number_type: 'local' } });
+      expect(order.status).toBe(201);
+      const id = order.body[0].id;
+      await waitFor(async () => carrier.orders.some((o) => o.phoneNumbers.includes('+15125550103')));
+      await carrier.settle('+15125550103');
+      // The release only once the activation was heard, so both changes reach the subscriber in commit order.
+      await waitFor(async () => changes.events.length === 1);
+      expect((await rest(gw.url, 'DELETE', `/v1/numbers/${id}`, { key: t.key })).body.status).toBe('released');
+
+      const seen = (await changes.done).map((e) => e.data.numberStatusChanged);
+      const events = (await recorded.done).map((e) => e.data.eventRecorded);
+      expect(seen.map(({ id: n, status, eventType, sequence }) => ({ n, status, eventType, sequence }))).toEqual([
+        { n: id, status: 'active', eventType: 'number_order.completed', sequence: 1 },
+        { n: id, status: 'released', eventType: 'phone_number.released', sequence: 2 },
+      ]);
+      expect(seen.map((c) => [c.eventId, c.sequence])).toEqual(events.map((e) => [e.id, e.sequence]));
+      const rows = await gw.prisma.event.findMany({ where: { resourceId: id }, orderBy: { sequence: 'asc' } });
+      expect(seen.map((c) => [c.eventId, c.occurredAt])).toEqual(rows.map((r) => [r.id, r.occurredAt.toISOString()]));
+      for (const c of seen) {
+        expect(Date.parse(c.committedAt)).toBeGreaterThanOrEqual(before);
+        expect(Date.parse(c.committedAt)).toBeLessThanOrEqual(Date.now());
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('an order the balance cannot cover: 402 balance_insufficient, nothing ordered', async () => {
     await fund(t.tenantId, 50n);
     const r = await rest(gw.url, 'POST', '/v1/numbers/order', { key: t.key, body: { phone_numbers: ['+15125550103'], country_code: 'US', number_type: 'local' }, headers: { 'Idempotency-Key': 'poor-1' } });

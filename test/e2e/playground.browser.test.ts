@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PLAYGROUND_STATIC_PATH } from '../../src/graphql/playground';
 import { browserAvailable, launchBrowser, warnBrowserMissing } from '../helpers/browser';
 import { createTestTenant, startTestGateway, TestGateway } from '../helpers/gateway';
+import { balanceNotice } from '../helpers/subscribers';
 
 const SCREENSHOT = '/tmp/playground.png';
 const TENANT = 'Playground Co';
@@ -182,7 +183,7 @@ describeInBrowser('playground in a real browser, network cut', () => {
   it('runs a subscription over graphql-ws with the key from the headers editor, and shows its events', async () => {
     await setEditor(await showHeadersEditor(), `{"Authorization":"Bearer ${server.key}"}`);
     // The gateway publishes once the subscription had time to start; the playground must show the event.
-    const publisher = setInterval(() => server.gateway.pubSub.publish('BALANCE_CHANGED', server.tenantId, { tenantId: server.tenantId, balanceAfterCents: '0' }), 300);
+    const publisher = setInterval(() => server.gateway.pubSub.publish('BALANCE_CHANGED', server.tenantId, balanceNotice(server.tenantId)), 300);
     try {
       const result = await run('subscription { balanceChanged { tenant { name } balance { amountCents } } }');
       expect(result).toContain(`"name": "${TENANT}"`);

@@ -110,7 +110,12 @@ describe('porting in over /v1 and GraphQL', () => {
     carrier.portability.set('+15125559021', { fastPortable: true });
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
     const sub = collect<{ data: { portingOrderChanged: { status: string } } }>(client, 'subscription { portingOrderChanged { status } }', 5);
-    await gw.untilSubscribed('PORTING_ORDER_CHANGED', t.tenantId);
+    const numberChanges = collect<{ data: { numberStatusChanged: { e164: string; status: string; eventId: string; eventType: string; sequence: number } } }>(
+      client,
+      'subscription { numberStatusChanged { e164 status eventId eventType sequence } }',
+      3,
+    );
+    await Promise.all([gw.untilSubscribed('PORTING_ORDER_CHANGED', t.tenantId), gw.untilSubscribed('NUMBER_STATUS_CHANGED', t.tenantId)]);
 
     const docs = await documents(t);
     const created = await submit(t, { phone_numbers: ['+15125559022', '+15125559021'], user_feedback: { comment: 'Moving from CarrierX' }, documents: docs });
@@ -155,7 +160,6 @@ describe('porting in over /v1 and GraphQL', () => {
     expect(await at('2026-12-01T09:00:00Z')).toEqual({ steps: 0 });
 
     expect((await sub.done).map((e) => e.data.portingOrderChanged.status)).toEqual(['submitted', 'in_process', 'foc_date_confirmed', 'partially_ported', 'ported']);
-    await client.dispose();
     const events = await gw.prisma.event.findMany({ where: { resourceId: id }, orderBy: { sequence: 'asc' }, select: { type: true, sequence: true, occurredAt: true } });
     expect(events.map((e) => [e.type, Number(e.sequence)])).toEqual([
       ['porting_order.submitted', 1], ['porting_order.in_process', 2], ['porting_order.foc_date_confirmed', 3], ['porting_order.partially_ported', 4], ['porting_order.ported', 5],
@@ -166,6 +170,17 @@ describe('porting in over /v1 and GraphQL', () => {
     expect(await verifyLedger(gw.prisma)).toEqual([]);
     // A finished port no longer holds anything: its numbers are released like any other.
     expect((await rest(gw.url, 'DELETE', `/v1/numbers/${fastId}`, { key: t.key })).body.status).toBe('released');
+    // Each ported number's arrival is its own first event (numbered from 1), carried by numberStatusChanged.
+    const arrivals = (await numberChanges.done).map((e) => e.data.numberStatusChanged);
+    await client.dispose();
+    expect(arrivals.map(({ e164, status, eventType, sequence }) => [e164, status, eventType, sequence])).toEqual([
+      ['+15125559021', 'active', 'phone_number.ported_in', 1],
+      ['+15125559022', 'active', 'phone_number.ported_in', 1],
+      ['+15125559021', 'released', 'phone_number.released', 2],
+    ]);
+    const numberEvents = await gw.prisma.event.findMany({ where: { resourceType: 'phone_number', tenantId: t.tenantId }, orderBy: [{ occurredAt: 'asc' }, { sequence: 'asc' }] });
+    expect(arrivals.map((a) => a.eventId)).toEqual(numberEvents.map((e) => e.id));
+    expect(numberEvents[0]).toMatchObject({ type: 'phone_number.ported_in', occurredAt: new Date('2026-11-25T15:00:00.000Z'), data: { e164: '+15125559021', status: 'active', order_id: id } });
 
     const list = await rest(gw.url, 'GET', '/v1/numbers/porting-orders?status=ported', { key: t.key });
     expect(list.body).toEqual({ data: [done], meta: { next_cursor: null } });

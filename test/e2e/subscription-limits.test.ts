@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'graphql-ws';
 import { bearer, createTestTenant, startTestGateway, TestGateway } from '../helpers/gateway';
 import { wsClient } from '../helpers/ws';
+import { balanceNotice } from '../helpers/subscribers';
 
 // Live GraphQL subscriptions are bounded per WebSocket and per tenant; over a limit the new one is refused with
 // rate_limited and a message naming the limit, and completing or closing frees the room.
@@ -43,7 +44,7 @@ describe('GraphQL subscription limits', () => {
     let known = false;
     const probing = (async () => {
       while (!known) {
-        gw.pubSub.publish('BALANCE_CHANGED', tenantId, { tenantId, balanceAfterCents: '0' });
+        gw.pubSub.publish('BALANCE_CHANGED', tenantId, balanceNotice(tenantId));
         gw.pubSub.publish('EVENT_RECORDED', tenantId, {
           id: randomUUID(), type: 'probe', occurred_at: new Date().toISOString(), sequence: 1,
           resource_type: 'probe', resource_id: randomUUID(), connection_id: null, data: {},

@@ -8,6 +8,7 @@ import { createApiKey } from '../../src/tenants/tenant.service';
 import { testDatabaseUrl, truncateAll } from '../helpers/database';
 import { bearer, createTestTenant, rest } from '../helpers/gateway';
 import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
+import { balanceNotice } from '../helpers/subscribers';
 import { collect, wsClient } from '../helpers/ws';
 
 // Two gateway processes on one database and one Redis, as behind a load balancer: a change made through one
@@ -101,7 +102,7 @@ describe('subscriptions across two gateway instances (REDIS_URL)', () => {
       keptSub.done.catch(() => undefined);
       await Promise.all([revokedSub.ready, keptSub.ready]);
       await new Promise((r) => setTimeout(r, 1500)); // subscriptions reach Redis asynchronously
-      const publish = () => bus.publish('BALANCE_CHANGED', t.tenantId, { tenantId: t.tenantId, balanceAfterCents: '1' });
+      const publish = () => bus.publish('BALANCE_CHANGED', t.tenantId, balanceNotice(t.tenantId, '1'));
       publish();
       await until(() => revokedSub.events.length === 1 && keptSub.events.length === 1);
 

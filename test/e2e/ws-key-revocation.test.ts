@@ -1,6 +1,7 @@
 import { systemActor } from '../../src/platform/auth/scopes';
 import { createApiKey, revokeApiKey, setTenantStatus } from '../../src/tenants/tenant.service';
 import { addKey, bearer, createTestTenant, gql, rest, startTestGateway, TestGateway } from '../helpers/gateway';
+import { balanceNotice } from '../helpers/subscribers';
 import { collect, wsClient } from '../helpers/ws';
 
 describe('open subscriptions follow their key', () => {
@@ -98,7 +99,7 @@ describe('revocation through the API closes the key’s open subscriptions at on
 
   const timeout = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('socket stayed open')), ms))]);
   const BALANCE = 'subscription { balanceChanged { tenant { id } } }';
-  const publishBalance = (tenantId: string, cents: string) => gw.pubSub.publish('BALANCE_CHANGED', tenantId, { tenantId, balanceAfterCents: cents });
+  const publishBalance = (tenantId: string, cents: string) => gw.pubSub.publish('BALANCE_CHANGED', tenantId, balanceNotice(tenantId, cents));
   const until = async (cond: () => boolean, ms = 5000) => {
     const deadline = Date.now() + ms;
     while (!cond()) {

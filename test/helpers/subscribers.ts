@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { PubSub, PubSubTopics, unboundedEventTarget } from '../../src/platform/pubsub';
 
@@ -51,4 +52,12 @@ export function observedPubSub(): ObservedPubSub {
     pubSub,
     untilSubscribed: (topic, tenantId, count = 1, timeoutMs = 15_000) => target.until(`${topic}:${tenantId}`, count, timeoutMs),
   };
+}
+
+let publishedBalanceChanges = 0;
+
+/** A BALANCE_CHANGED payload for tests that publish one by hand (no ledger movement behind it). */
+export function balanceNotice(tenantId: string, balanceAfterCents = '0'): PubSubTopics['BALANCE_CHANGED'][1] {
+  publishedBalanceChanges += 1;
+  return { tenantId, balanceAfterCents, eventId: randomUUID(), sequence: publishedBalanceChanges, committedAt: new Date().toISOString() };
 }
