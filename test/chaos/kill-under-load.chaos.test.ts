@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { drive, Traffic, TrafficTenant, setUpTenants } from '../../bench/traffic/mixed-traffic';
 import { checkInvariants, summarize } from '../../bench/traffic/invariants';
 import { LocalStripe, startLocalStripe } from '../../src/payments/stripe-local';
-import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
-import { testDatabaseUrl, truncateAll } from '../helpers/database';
-import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
+import { PrismaClient } from '../../src/platform/db/client';
+import { GatewayProcesses } from '../helpers/gateway-process';
 import { stripeClientFor } from '../helpers/stripe';
 import { Receiver, startReceiver } from '../helpers/webhook-receiver';
 import { FAST_RECOVERY_ENV, freePort, settled, sleep } from './support';
@@ -18,27 +17,24 @@ import { FAST_RECOVERY_ENV, freePort, settled, sleep } from './support';
 // the clients were told happened is missing, nothing happened twice, and nothing is left half-done.
 
 describe('kill -9 under load', () => {
+  let processes: GatewayProcesses;
   let prisma: PrismaClient;
-  let databaseUrl: string;
   let local: LocalStripe;
   let receiver: Receiver;
   let dataDir: string;
-  const processes: GatewayProcess[] = [];
 
   beforeAll(async () => {
-    databaseUrl = await testDatabaseUrl();
-    await truncateAll(databaseUrl);
-    prisma = createPrismaClient({ url: databaseUrl, poolSize: 3 });
+    processes = await GatewayProcesses.open();
+    prisma = processes.prisma;
     // Stripe retries a webhook for days; here for about a minute, which outlasts the restart.
     local = await startLocalStripe({ deliveryRetry: { attempts: 10, baseDelayMs: 250, timeoutMs: 5000 } });
     receiver = await startReceiver();
     dataDir = mkdtempSync(join(tmpdir(), 'voepy-chaos-kill-'));
   });
   afterAll(async () => {
-    for (const p of processes) await p.kill();
+    await processes?.close();
     await receiver?.close();
     await local?.close();
-    await prisma?.$disconnect();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -51,8 +47,7 @@ describe('kill -9 under load', () => {
       STRIPE_WEBHOOK_SECRET: local.webhookSecret,
       STRIPE_API_URL: local.url,
     };
-    const first = await startGatewayProcess(databaseUrl, env, { dataDir });
-    processes.push(first);
+    const first = await processes.start(env, { dataDir });
     local.setWebhookUrl(`${first.url}/webhooks/stripe`);
 
     const tenants: TrafficTenant[] = await setUpTenants({ prisma, gatewayUrl: first.url, count: 4, webhookUrl: `${receiver.url}/hooks`, stripe: stripeClientFor(local), label: 'kill' });
@@ -71,8 +66,7 @@ describe('kill -9 under load', () => {
     expect(first.child.signalCode).toBe('SIGKILL');
     const beforeRestart = summarize(traffic.outcomes);
 
-    const second = await startGatewayProcess(databaseUrl, env, { dataDir });
-    processes.push(second);
+    const second = await processes.start(env, { dataDir });
     expect(second.url).toBe(first.url);
     // What the clients did not hear back about, they send again with the same key.
     await traffic.retryUnanswered(keys);
@@ -81,7 +75,7 @@ describe('kill -9 under load', () => {
     await drive(traffic, tenants, { clients: 4, until: () => Date.now() > more });
 
     const found = await settled(
-      () => checkInvariants(databaseUrl, traffic.outcomes, { tenantIds: tenants.map((t) => t.tenantId), receivedEventIds: new Set(receiver.requests.map((r) => r.body?.id as string)) }),
+      () => checkInvariants(processes.databaseUrl, traffic.outcomes, { tenantIds: tenants.map((t) => t.tenantId), receivedEventIds: new Set(receiver.requests.map((r) => r.body?.id as string)) }),
       150_000,
     );
     const report = { beforeRestart, after: summarize(traffic.outcomes), retried: traffic.outcomes.filter((o) => o.retried).length };

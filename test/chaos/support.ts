@@ -1,14 +1,6 @@
-import { AddressInfo, createServer } from 'node:net';
-
 // Small tools the fault scenarios share.
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '../helpers/gateway-process';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,48 +1,29 @@
 import { ACTION_FEE_CENTS } from '../../src/calls/action-fees';
-import { callCarrierFrom } from '../../src/calls/carrier-adapter';
-import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
-import { credit } from '../../src/billing/ledger.service';
-import { createTestTenant, gql, rest, servicesOf, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { CarrierSimulator } from '../../src/carrier';
+import { gql, rest, TestGateway, TestTenant } from '../helpers/gateway';
+import { eventually, SimulatedCallsGateway, startSimulatedCallsGateway, tenantWithDid } from '../helpers/simulated-calls';
 
 // Call control and recordings over real HTTP: the action routes' shapes and codes, idempotent billable actions,
 // the recording resource and its audio download, tenant isolation.
 
+let rig: SimulatedCallsGateway;
 let gw: TestGateway;
 let sim: CarrierSimulator;
 
 beforeEach(async () => {
-  sim = createCarrierSimulator({ seed: 'call-control-e2e', timeScale: 0.01 });
-  gw = await startTestGateway({}, { callCarrier: callCarrierFrom(sim) });
+  rig = await startSimulatedCallsGateway({ seed: 'call-control-e2e', timeScale: 0.01 });
+  ({ gw, sim } = rig);
 });
 
-afterEach(async () => {
-  await gw.close();
-  sim.close();
-});
+afterEach(() => rig.close());
 
-async function tenant(did: string): Promise<TestTenant> {
-  const t = await createTestTenant(gw.prisma);
-  await credit(servicesOf(gw), { tenantId: t.tenantId, kind: 'adjustment', amountCents: 10_000n, description: 'test funding' });
-  await gw.prisma.phoneNumber.create({
-    data: { tenantId: t.tenantId, e164: did, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 1n, monthlyPriceCentsCustomer: 1n, orderId: '00000000-0000-4000-8000-000000000001' },
-  });
-  return t;
-}
-
-async function until<T>(fn: () => Promise<T | null | false | undefined>): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  throw new Error('timed out');
-}
+const tenant = (did: string): Promise<TestTenant> => tenantWithDid(gw.prisma, gw.pubSub, { did, balanceCents: 10_000n });
 
 async function answered(t: TestTenant, from: string, to: string): Promise<string> {
   sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
   const placed = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body: { from, to } });
   expect(placed.status).toBe(201);
-  await until(async () => (await rest(gw.url, 'GET', `/v1/calls/${placed.body.id}`, { key: t.key })).body.status === 'answered');
+  await eventually(async () => (await rest(gw.url, 'GET', `/v1/calls/${placed.body.id}`, { key: t.key })).body.status === 'answered');
   return placed.body.id;
 }
 
@@ -106,7 +87,7 @@ describe('call control over /v1', () => {
 
     await new Promise((r) => setTimeout(r, 30));
     expect((await action(t, id, 'record_stop')).body.recordings[0].status).toBe('processing');
-    const ready = await until(async () => {
+    const ready = await eventually(async () => {
       const r = await rest(gw.url, 'GET', `/v1/recordings/${recId}`, { key: t.key });
       return r.body.status === 'available' ? r : null;
     });

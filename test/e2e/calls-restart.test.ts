@@ -1,79 +1,37 @@
-import { credit, verifyLedger } from '../../src/billing/ledger.service';
-import { unitFrom } from '../../src/carrier/random';
-import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { verifyLedger } from '../../src/billing/ledger.service';
+import { PrismaClient } from '../../src/platform/db/client';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
-import { systemClock } from '../../src/platform/clock';
-import { testDatabaseUrl, truncateAll } from '../helpers/database';
-import { createTestTenant, rest, TestTenant } from '../helpers/gateway';
-import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
+import { rest, TestTenant } from '../helpers/gateway';
+import { GatewayProcesses, until } from '../helpers/gateway-process';
+import { answeringDestinations, FROM, tenantWithDid } from '../helpers/simulated-calls';
 
 // The whole gateway killed with SIGKILL while calls are up (answered and talking, or still ringing), then
 // started again: the carrier legs died with the process (the simulator is in-process), so the restarted gateway's
 // recovery ends every one of them, settles every hold once, and bills each answered call exactly once.
 
-const FROM = '+15125550100';
-/** The simulator seed the gateway runs with (main.ts passes none). */
-const SEED = 'voepy';
 /** 60 simulated seconds play in 6 real ones: answers come within half a second, long talks outlive the test. */
 const TIME_SCALE = '0.1';
 const TERMINAL = ['completed', 'busy', 'no_answer', 'failed', 'canceled'];
 
-/**
- * Destinations the simulator answers (no failure pattern) after at most 3 s of ringing and talks on for
- * `minTalkSecs` to `maxTalkSecs` (src/carrier/calls.ts decides both from the seed and the number).
- */
-function answeredNumbers(count: number, minTalkSecs: number, maxTalkSecs = 300): string[] {
-  const out: string[] = [];
-  for (let n = 200; out.length < count; n++) {
-    const to = `+1512555${String(n).padStart(4, '0')}`;
-    if (['486', '408', '503', '487'].includes(to.slice(-3))) continue;
-    const ring = 2 + Math.floor(unitFrom(SEED, 'ring', to) * 6);
-    const talk = 15 + Math.floor(unitFrom(SEED, 'talk', to) * 286);
-    if (ring <= 3 && talk >= minTalkSecs && talk <= maxTalkSecs) out.push(to);
-  }
-  return out;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Destinations answered within 3 s that talk for `minTalkSecs` to `maxTalkSecs`. */
+const answeredNumbers = (count: number, minTalkSecs: number, maxTalkSecs = 300) => answeringDestinations(count, { firstNumber: 200, minTalkSecs, maxTalkSecs });
 
 describe('a gateway killed with calls up', () => {
+  let processes: GatewayProcesses;
   let prisma: PrismaClient;
-  let databaseUrl: string;
-  const processes: GatewayProcess[] = [];
 
   beforeAll(async () => {
-    databaseUrl = await testDatabaseUrl();
-    await truncateAll(databaseUrl);
-    prisma = createPrismaClient({ url: databaseUrl, poolSize: 3 });
+    processes = await GatewayProcesses.open();
+    prisma = processes.prisma;
   });
-  afterAll(async () => {
-    for (const p of processes) await p.kill();
-    await prisma.$disconnect();
-  });
+  afterAll(() => processes.close());
 
-  async function fundedTenant(): Promise<TestTenant> {
-    const t = await createTestTenant(prisma);
-    const pubSub = createGatewayPubSub();
-    await credit({ db: prisma, pubSub, clock: systemClock }, { tenantId: t.tenantId, kind: 'adjustment', amountCents: 50_000n, description: 'test funding' });
-    await prisma.phoneNumber.create({
-      data: { tenantId: t.tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 1n, monthlyPriceCentsCustomer: 1n, orderId: '00000000-0000-4000-8000-000000000001' },
-    });
-    return t;
-  }
+  const fundedTenant = (): Promise<TestTenant> => tenantWithDid(prisma, createGatewayPubSub(), { balanceCents: 50_000n });
 
   it('settles every call after the restart: terminal, no hold frozen, one charge per answered call, balance == ledger', async () => {
     // The restarted process is a new instance: it settles its predecessor's calls once that one's heartbeat is stale.
     const env = { CARRIER_TIME_SCALE: TIME_SCALE, CALL_RECOVERY_INTERVAL_MS: '500', INSTANCE_HEARTBEAT_INTERVAL_MS: '200', INSTANCE_STALE_AFTER_MS: '2000' };
-    const first = await startGatewayProcess(databaseUrl, env);
-    processes.push(first);
+    const first = await processes.start(env);
     const t = await fundedTenant();
     const place = async (to: string, extra: Record<string, unknown> = {}) => {
       const r = await rest(first.url, 'POST', '/v1/calls', { key: t.key, body: { from: FROM, to, ...extra } });
@@ -107,8 +65,7 @@ describe('a gateway killed with calls up', () => {
     await first.kill();
     expect(first.child.signalCode).toBe('SIGKILL');
 
-    const second = await startGatewayProcess(databaseUrl, env);
-    processes.push(second);
+    const second = await processes.start(env);
     const all = [ended, busy, ...talking, ...ringing];
     const calls = await until('every call to end', async () => {
       const rows = await prisma.call.findMany({ where: { id: { in: all } } });

@@ -1,18 +1,14 @@
-import { credit, verifyLedger } from '../../src/billing/ledger.service';
-import { unitFrom } from '../../src/carrier/random';
-import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { verifyLedger } from '../../src/billing/ledger.service';
+import { PrismaClient } from '../../src/platform/db/client';
 import { createGatewayPubSub } from '../../src/platform/pubsub';
-import { systemClock } from '../../src/platform/clock';
-import { testDatabaseUrl, truncateAll } from '../helpers/database';
-import { createTestTenant, rest, TestTenant } from '../helpers/gateway';
-import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
+import { rest, TestTenant } from '../helpers/gateway';
+import { GatewayProcess, GatewayProcesses, until } from '../helpers/gateway-process';
+import { answeringDestinations, FROM, tenantWithDid } from '../helpers/simulated-calls';
 
 // Two gateway processes on one database, each with its own in-process carrier. Neither's recovery may touch the
 // other's live calls (its own carrier has never heard of them); once one is killed, the other settles that one's
 // calls, but only after its heartbeat went stale.
 
-const FROM = '+15125550100';
-const SEED = 'voepy';
 const STALE_AFTER_MS = 2000;
 const ENV = {
   CARRIER_TIME_SCALE: '0.1',
@@ -23,55 +19,22 @@ const ENV = {
 const IN_FLIGHT = ['queued', 'initiated', 'ringing', 'answered'];
 
 /** Destinations answered after at most 3 s of ringing that talk for 250 s or more (minutes of real time here). */
-function longCalls(count: number): string[] {
-  const out: string[] = [];
-  for (let n = 600; out.length < count; n++) {
-    const to = `+1512555${String(n).padStart(4, '0')}`;
-    if (['486', '408', '503', '487'].includes(to.slice(-3))) continue;
-    const ring = 2 + Math.floor(unitFrom(SEED, 'ring', to) * 6);
-    const talk = 15 + Math.floor(unitFrom(SEED, 'talk', to) * 286);
-    if (ring <= 3 && talk >= 250) out.push(to);
-  }
-  return out;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const longCalls = (count: number) => answeringDestinations(count, { firstNumber: 600, minTalkSecs: 250 });
 
 describe('two gateway instances on one database', () => {
+  let processes: GatewayProcesses;
   let prisma: PrismaClient;
-  let databaseUrl: string;
-  const processes: GatewayProcess[] = [];
 
   beforeAll(async () => {
-    databaseUrl = await testDatabaseUrl();
-    await truncateAll(databaseUrl);
-    prisma = createPrismaClient({ url: databaseUrl, poolSize: 3 });
+    processes = await GatewayProcesses.open();
+    prisma = processes.prisma;
   });
-  afterAll(async () => {
-    for (const p of processes) await p.kill();
-    await prisma.$disconnect();
-  });
+  afterAll(() => processes.close());
 
-  async function fundedTenant(): Promise<TestTenant> {
-    const t = await createTestTenant(prisma);
-    await credit({ db: prisma, pubSub: createGatewayPubSub(), clock: systemClock }, { tenantId: t.tenantId, kind: 'adjustment', amountCents: 50_000n, description: 'test funding' });
-    await prisma.phoneNumber.create({
-      data: { tenantId: t.tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 1n, monthlyPriceCentsCustomer: 1n, orderId: '00000000-0000-4000-8000-000000000001' },
-    });
-    return t;
-  }
+  const fundedTenant = (): Promise<TestTenant> => tenantWithDid(prisma, createGatewayPubSub(), { balanceCents: 50_000n });
 
   it('B never settles A’s live calls; after A is killed, B settles them once A’s heartbeat is stale', async () => {
-    const [a, b] = await Promise.all([startGatewayProcess(databaseUrl, ENV), startGatewayProcess(databaseUrl, ENV)]);
-    processes.push(a, b);
+    const [a, b] = await Promise.all([processes.start(ENV), processes.start(ENV)]);
     const t = await fundedTenant();
     const place = async (gw: GatewayProcess, to: string, timeoutSecs = 60) => {
       const r = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body: { from: FROM, to, timeout_secs: timeoutSecs } });

@@ -1,34 +1,24 @@
-import { callCarrierFrom } from '../../src/calls/carrier-adapter';
 import { chargeCents } from '../../src/calls/rating';
-import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
+import { CarrierSimulator } from '../../src/carrier';
 import { credit } from '../../src/billing/ledger.service';
-import { createTestTenant, gql, rest, servicesOf, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { gql, rest, servicesOf, TestGateway, TestTenant } from '../helpers/gateway';
+import { FROM, SimulatedCallsGateway, startSimulatedCallsGateway, tenantWithDid } from '../helpers/simulated-calls';
 import { collect, wsClient } from '../helpers/ws';
 
 // Calls over real HTTP and WebSocket, the carrier simulator playing them with compressed time.
 
-const FROM = '+15125550100';
+let rig: SimulatedCallsGateway;
 let gw: TestGateway;
 let sim: CarrierSimulator;
 
 beforeEach(async () => {
-  sim = createCarrierSimulator({ seed: 'calls-e2e', timeScale: 0.002 });
-  gw = await startTestGateway({}, { callCarrier: callCarrierFrom(sim) });
+  rig = await startSimulatedCallsGateway({ seed: 'calls-e2e', timeScale: 0.002 });
+  ({ gw, sim } = rig);
 });
 
-afterEach(async () => {
-  await gw.close();
-  sim.close();
-});
+afterEach(() => rig.close());
 
-async function tenant(did = FROM): Promise<TestTenant> {
-  const t = await createTestTenant(gw.prisma);
-  await credit(servicesOf(gw), { tenantId: t.tenantId, kind: 'adjustment', amountCents: 10_000n, description: 'test funding' });
-  await gw.prisma.phoneNumber.create({
-    data: { tenantId: t.tenantId, e164: did, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 1n, monthlyPriceCentsCustomer: 1n, orderId: '00000000-0000-4000-8000-000000000001' },
-  });
-  return t;
-}
+const tenant = (did = FROM): Promise<TestTenant> => tenantWithDid(gw.prisma, gw.pubSub, { did, balanceCents: 10_000n });
 
 async function untilEnded(t: TestTenant, id: string) {
   for (let i = 0; i < 500; i++) {

@@ -1,52 +1,31 @@
-import { callCarrierFrom } from '../../src/calls/carrier-adapter';
-import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
-import { credit } from '../../src/billing/ledger.service';
-import { createTestTenant, gql, rest, servicesOf, startTestGateway, TestGateway, TestTenant } from '../helpers/gateway';
+import { CarrierSimulator } from '../../src/carrier';
+import { gql, rest, TestGateway, TestTenant } from '../helpers/gateway';
+import { eventually, FROM, SimulatedCallsGateway, startSimulatedCallsGateway, tenantWithDid } from '../helpers/simulated-calls';
 import { collect, wsClient } from '../helpers/ws';
 
 // Conferences over real HTTP and WebSocket, the carrier simulator holding the rooms: every route and its codes,
 // the state rules, the participant cap under a real race, hangups making participants leave, carrier failures
 // changing nothing, and the conferenceChanged subscription staying within its tenant.
 
+let rig: SimulatedCallsGateway;
 let gw: TestGateway;
 let sim: CarrierSimulator;
 
 beforeEach(async () => {
-  sim = createCarrierSimulator({ seed: 'conferences-e2e', timeScale: 0.01 });
-  gw = await startTestGateway({}, { callCarrier: callCarrierFrom(sim) });
+  rig = await startSimulatedCallsGateway({ seed: 'conferences-e2e', timeScale: 0.01 });
+  ({ gw, sim } = rig);
 });
 
-afterEach(async () => {
-  await gw.close();
-  sim.close();
-});
+afterEach(() => rig.close());
 
-const FROM = '+15125550100';
-
-async function tenant(did = FROM): Promise<TestTenant> {
-  const t = await createTestTenant(gw.prisma);
-  await credit(servicesOf(gw), { tenantId: t.tenantId, kind: 'adjustment', amountCents: 10_000n, description: 'test funding' });
-  await gw.prisma.phoneNumber.create({
-    data: { tenantId: t.tenantId, e164: did, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 1n, monthlyPriceCentsCustomer: 1n, orderId: '00000000-0000-4000-8000-000000000001' },
-  });
-  return t;
-}
-
-async function until<T>(fn: () => Promise<T | null | false | undefined>): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  throw new Error('timed out');
-}
+const tenant = (did = FROM): Promise<TestTenant> => tenantWithDid(gw.prisma, gw.pubSub, { did, balanceCents: 10_000n });
 
 /** A call the simulator answers at once and keeps up for an hour (simulated). */
 async function answered(t: TestTenant, to: string, from = FROM): Promise<string> {
   sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
   const placed = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body: { from, to } });
   expect(placed.status).toBe(201);
-  await until(async () => (await gw.prisma.call.findUniqueOrThrow({ where: { id: placed.body.id } })).status === 'answered');
+  await eventually(async () => (await gw.prisma.call.findUniqueOrThrow({ where: { id: placed.body.id } })).status === 'answered');
   return placed.body.id;
 }
 
@@ -99,7 +78,7 @@ describe('conferences over /v1', () => {
     expect(codeOf(await post(t, `/conferences/${conf}/participants`, {}))).toEqual([400, 'invalid_request']);
     sim.controls.scriptNextCall('+15125550702', { outcome: 'answered', ringSeconds: 3000, talkSeconds: 60 });
     const ringing = await post(t, '/calls', { from: FROM, to: '+15125550702', timeout_secs: 600 });
-    await until(async () => (await gw.prisma.call.findUniqueOrThrow({ where: { id: ringing.body.id } })).status === 'ringing');
+    await eventually(async () => (await gw.prisma.call.findUniqueOrThrow({ where: { id: ringing.body.id } })).status === 'ringing');
     expect(codeOf(await post(t, `/conferences/${conf}/participants`, { call_id: ringing.body.id }))).toEqual([409, 'call_not_in_required_state']);
     expect((await post(t, `/calls/${ringing.body.id}/actions/hangup`)).body.status).toBe('canceled');
     expect(codeOf(await post(t, `/conferences/${conf}/participants`, { call_id: ringing.body.id }))).toEqual([409, 'call_already_ended']);

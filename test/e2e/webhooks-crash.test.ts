@@ -1,45 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { AddressInfo, createServer } from 'node:net';
 import { recordEvent } from '../../src/events/events.service';
-import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { PrismaClient } from '../../src/platform/db/client';
 import { inTransaction } from '../../src/platform/db/transaction';
 import { verifySignature } from '../../src/webhooks/signature';
-import { testDatabaseUrl, truncateAll } from '../helpers/database';
 import { createTestTenant, rest } from '../helpers/gateway';
-import { GatewayProcess, startGatewayProcess } from '../helpers/gateway-process';
+import { freePort, GatewayProcesses } from '../helpers/gateway-process';
 import { startReceiver } from '../helpers/webhook-receiver';
 
 // The queue is in Postgres: a gateway killed (SIGKILL, no shutdown hook) after an event committed but before
 // it was delivered delivers it once it runs again.
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('a gateway killed between commit and delivery', () => {
+  let processes: GatewayProcesses;
   let prisma: PrismaClient;
-  let databaseUrl: string;
-  const processes: GatewayProcess[] = [];
 
   beforeAll(async () => {
-    databaseUrl = await testDatabaseUrl();
-    await truncateAll(databaseUrl);
-    prisma = createPrismaClient({ url: databaseUrl, poolSize: 3 });
+    processes = await GatewayProcesses.open();
+    prisma = processes.prisma;
   });
-  afterAll(async () => {
-    for (const p of processes) await p.kill();
-    await prisma.$disconnect();
-  });
+  afterAll(() => processes.close());
 
   it('still delivers the event after a restart', async () => {
     // The receiver is down at first, so the first gateway cannot deliver before it dies.
     const port = await freePort();
-    const first = await startGatewayProcess(databaseUrl);
-    processes.push(first);
+    const first = await processes.start();
     const tenant = await createTestTenant(prisma);
     const sub = await rest(first.url, 'POST', '/v1/webhooks', { key: tenant.key, body: { url: `https://127.0.0.1:${port}/hook`, event_types: ['*'] } });
     expect(sub.status).toBe(201);
@@ -57,8 +41,7 @@ describe('a gateway killed between commit and delivery', () => {
     try {
       // Killed mid-job, the first gateway's jobs stay locked; the restarted one reclaims them after this long
       // (which must exceed a webhook attempt's timeout: the configuration refuses anything shorter).
-      const second = await startGatewayProcess(databaseUrl, { JOB_STALE_LOCK_MS: '2000', WEBHOOK_TIMEOUT_MS: '1500' });
-      processes.push(second);
+      const second = await processes.start({ JOB_STALE_LOCK_MS: '2000', WEBHOOK_TIMEOUT_MS: '1500' });
       const [req] = await receiver.waitFor(1, 20_000);
       expect(req.body).toMatchObject({ id: event.id, type: 'phone_number.released', resource_id: resourceId, sequence: 1 });
       expect(verifySignature(req.rawBody, req.headers['voepy-signature'] as string, sub.body.signing_secret)).toBe(true);

@@ -1,7 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { testDatabaseUrl, truncateAll } from './database';
 import { TEST_CA_FILE } from './webhook-receiver';
 
 // The built gateway (`npm test` builds dist/ first) as a separate OS process, as production runs it: for tests
@@ -71,4 +74,55 @@ export async function startGatewayProcess(databaseUrl: string, env: Record<strin
     cleanup();
   };
   return { child, url, wsUrl: `${url.replace('http', 'ws')}/graphql`, output: () => output, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}
+
+/**
+ * The gateway processes one test file starts over this worker's database (emptied when opened), with a small
+ * Prisma client of its own to look at what they did; close() kills every process still running (SIGKILL), then
+ * disconnects.
+ */
+export class GatewayProcesses {
+  private readonly started: GatewayProcess[] = [];
+
+  private constructor(
+    readonly databaseUrl: string,
+    readonly prisma: PrismaClient,
+  ) {}
+
+  static async open(): Promise<GatewayProcesses> {
+    const databaseUrl = await testDatabaseUrl();
+    await truncateAll(databaseUrl);
+    return new GatewayProcesses(databaseUrl, createPrismaClient({ url: databaseUrl, poolSize: 3 }));
+  }
+
+  async start(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<GatewayProcess> {
+    const gateway = await startGatewayProcess(this.databaseUrl, env, opts);
+    this.started.push(gateway);
+    return gateway;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.started) await p.kill();
+    await this.prisma.$disconnect();
+  }
+}
+
+/** Polls `probe` every `everyMs` until it gives a value (undefined: not yet); past `timeoutMs` it throws, naming `what`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A port nothing listens on now (a receiver started later, or a fixed port a restarted gateway takes again). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

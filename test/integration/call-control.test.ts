@@ -1,61 +1,30 @@
 import { callAction } from '../../src/calls/calls.actions';
-import { startMediaProgress } from '../../src/calls/calls.media-progress';
-import { startCallProgress } from '../../src/calls/calls.progress';
 import { placeCall } from '../../src/calls/calls.service';
-import { callCarrierFrom } from '../../src/calls/carrier-adapter';
 import { ACTION_FEE_CENTS } from '../../src/calls/action-fees';
 import { debit } from '../../src/billing/ledger.service';
-import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
-import { Actor } from '../../src/platform/auth/scopes';
+import { CarrierSimulator } from '../../src/carrier';
 import { ApiError } from '../../src/platform/errors';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { deleteRecording, recordingAudio } from '../../src/recordings/recordings.service';
-import { fundedTenant, serviceDeps } from '../helpers/services';
+import { BaseDeps, callsActor as actorOf, codeOf, FROM, SimulatedCarriers, waitFor } from '../helpers/call-services';
+import { fundedTenant } from '../helpers/services';
 
 // Call control against real Postgres and the carrier simulator (compressed time): each action's state rule, its
 // spec code, its fee (once, and never when refused), its event and audit row. Races use separate connections.
 
-const FROM = '+15125550100';
-type Deps = Awaited<ReturnType<typeof serviceDeps>>;
-
-let base: Deps;
-let sims: CarrierSimulator[] = [];
-let stops: (() => void)[] = [];
+let carriers: SimulatedCarriers;
+let base: BaseDeps;
 
 beforeEach(async () => {
-  base = await serviceDeps({ poolSize: 20 });
+  carriers = await SimulatedCarriers.open({ poolSize: 20, seed: 'call-control-test', settleMs: 300 });
+  base = carriers.base;
 });
 
-afterEach(async () => {
-  stops.forEach((s) => s());
-  sims.forEach((s) => s.close());
-  stops = [];
-  sims = [];
-  // Carrier events already handed over may still be applying: let them finish before the next test truncates.
-  await new Promise((r) => setTimeout(r, 300));
-  await base.close();
-});
+// Carrier events already handed over may still be applying: close() lets them finish before the next test truncates.
+afterEach(() => carriers.close());
 
-function withCarrier(timeScale = 0.01): { deps: ServiceDeps; sim: CarrierSimulator } {
-  const sim = createCarrierSimulator({ seed: 'call-control-test', timeScale });
-  sims.push(sim);
-  const deps: ServiceDeps = { ...base, callCarrier: callCarrierFrom(sim), callHoldEstimateMinutes: 10 };
-  const fail = (err: unknown) => {
-    throw err;
-  };
-  stops.push(startCallProgress(deps, fail), startMediaProgress(deps, fail));
-  return { deps, sim };
-}
-
-async function tenantWithDid(balanceCents = 10_000n): Promise<string> {
-  const tenantId = await fundedTenant(base, balanceCents);
-  await base.prisma.phoneNumber.create({
-    data: { tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: '00000000-0000-4000-8000-000000000001' },
-  });
-  return tenantId;
-}
-
-const actorOf = (tenantId: string): Actor => ({ tenantId, keyId: null, scopes: new Set(['calls:read', 'calls:write']), requestId: 'test' });
+const withCarrier = (timeScale = 0.01): { deps: ServiceDeps; sim: CarrierSimulator } => carriers.withCarrier({ timeScale, mediaReports: true });
+const tenantWithDid = (balanceCents?: bigint) => carriers.tenantWithDid(balanceCents);
 
 async function errorOf(p: Promise<unknown>): Promise<ApiError | 'ok'> {
   try {
@@ -64,20 +33,6 @@ async function errorOf(p: Promise<unknown>): Promise<ApiError | 'ok'> {
   } catch (err) {
     if (err instanceof ApiError) return err;
     throw err;
-  }
-}
-const codeOf = async (p: Promise<unknown>) => {
-  const e = await errorOf(p);
-  return e === 'ok' ? e : e.code;
-};
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

@@ -5,8 +5,8 @@ import { placeCall } from '../../src/calls/calls.service';
 import { callCarrierFrom } from '../../src/calls/carrier-adapter';
 import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
 import { partialOf, simulatedUtterance } from '../../src/carrier/transcript';
-import { Actor } from '../../src/platform/auth/scopes';
 import { ServiceDeps } from '../../src/platform/service-deps';
+import { callsActor as actorOf, waitFor as waitUntil } from '../helpers/call-services';
 import { fundedTenant, serviceDeps } from '../helpers/services';
 
 // Transcription produces text: the simulator "hears" deterministic utterances, each a partial result then the
@@ -36,17 +36,7 @@ afterEach(async () => {
   await deps.close();
 }, 120_000);
 
-const actorOf = (tenantId: string): Actor => ({ tenantId, keyId: null, scopes: new Set(['calls:read', 'calls:write']), requestId: 'test' });
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const waitFor = <T>(fn: () => Promise<T | null | undefined | false>) => waitUntil(fn, 15_000);
 
 it('a running transcription yields partial then final text per utterance, deterministic, and stops with it', async () => {
   const tenantId = await fundedTenant(deps, 10_000n);

@@ -1,81 +1,30 @@
 import { callAction } from '../../src/calls/calls.actions';
-import { startCallProgress } from '../../src/calls/calls.progress';
 import { recoverCalls } from '../../src/calls/calls.recovery';
 import { placeCall } from '../../src/calls/calls.service';
-import { callCarrierFrom } from '../../src/calls/carrier-adapter';
 import { chargeCents, holdEstimateCents } from '../../src/calls/rating';
 import { ACTION_FEE_CENTS } from '../../src/calls/action-fees';
-import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
-import { Actor, Scope } from '../../src/platform/auth/scopes';
 import { credit } from '../../src/billing/ledger.service';
-import { ApiError } from '../../src/platform/errors';
+import { CarrierSimulator } from '../../src/carrier';
+import { Scope } from '../../src/platform/auth/scopes';
 import { ServiceDeps } from '../../src/platform/service-deps';
-import { fundedTenant, serviceDeps } from '../helpers/services';
+import { BaseDeps, callsActor as actorOf, codeOf, FROM, SimulatedCarrier, SimulatedCarriers, waitFor } from '../helpers/call-services';
+import { fundedTenant } from '../helpers/services';
 
 // Calls against real Postgres and the carrier simulator (compressed time). Races use separate connections.
 
-const FROM = '+15125550100';
-type Deps = Awaited<ReturnType<typeof serviceDeps>>;
-
-let base: Deps;
-let sims: CarrierSimulator[] = [];
-let stops: (() => void)[] = [];
+let carriers: SimulatedCarriers;
+let base: BaseDeps;
 
 beforeEach(async () => {
-  base = await serviceDeps({ poolSize: 30 });
+  carriers = await SimulatedCarriers.open({ poolSize: 30, seed: 'calls-test' });
+  base = carriers.base;
 });
 
-afterEach(async () => {
-  stops.forEach((s) => s());
-  sims.forEach((s) => s.close());
-  stops = [];
-  sims = [];
-  await base.close();
-});
+afterEach(() => carriers.close());
 
 /** Service deps with a carrier simulator whose progress drives the calls (`timeScale` compresses it). */
-function withCarrier(timeScale: number, seed = 'calls-test'): { deps: ServiceDeps; sim: CarrierSimulator; stop: () => void } {
-  const sim = createCarrierSimulator({ seed, timeScale });
-  sims.push(sim);
-  const deps: ServiceDeps = { ...base, callCarrier: callCarrierFrom(sim), callHoldEstimateMinutes: 10 };
-  const stop = startCallProgress(deps, (err) => {
-    throw err;
-  });
-  stops.push(stop);
-  return { deps, sim, stop };
-}
-
-async function tenantWithDid(balanceCents: bigint): Promise<string> {
-  const tenantId = await fundedTenant(base, balanceCents);
-  await base.prisma.phoneNumber.create({
-    data: { tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: '00000000-0000-4000-8000-000000000001' },
-  });
-  return tenantId;
-}
-
-function actorOf(tenantId: string, scopes: Scope[] = ['calls:read', 'calls:write']): Actor {
-  return { tenantId, keyId: null, scopes: new Set(scopes), requestId: 'test' };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    if (err instanceof ApiError) return err.code;
-    throw err;
-  }
-}
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const withCarrier = (timeScale: number, seed?: string): SimulatedCarrier => carriers.withCarrier({ timeScale, seed, mediaReports: false });
+const tenantWithDid = (balanceCents: bigint) => carriers.tenantWithDid(balanceCents);
 
 const ended = (id: string) => waitFor(async () => {
   const c = await base.prisma.call.findUniqueOrThrow({ where: { id } });

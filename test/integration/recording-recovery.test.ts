@@ -1,74 +1,31 @@
 import { callAction } from '../../src/calls/calls.actions';
-import { startMediaProgress } from '../../src/calls/calls.media-progress';
-import { startCallProgress } from '../../src/calls/calls.progress';
 import { recoverCalls } from '../../src/calls/calls.recovery';
 import { recoverRecordings } from '../../src/calls/calls.recording-recovery';
 import { placeCall } from '../../src/calls/calls.service';
-import { callCarrierFrom } from '../../src/calls/carrier-adapter';
 import { verifyLedger } from '../../src/billing/ledger.service';
-import { createCarrierSimulator, CarrierSimulator } from '../../src/carrier';
-import { Actor } from '../../src/platform/auth/scopes';
+import { CarrierSimulator } from '../../src/carrier';
 import { ApiError } from '../../src/platform/errors';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { recordingAudio } from '../../src/recordings/recordings.service';
-import { fundedTenant, serviceDeps } from '../helpers/services';
+import { BaseDeps, callsActor as actorOf, FROM, SimulatedCarrier, SimulatedCarriers, waitFor } from '../helpers/call-services';
 
 // A recording left `processing` because the carrier's "recording available" report never reached the gateway:
 // the gateway (with its in-process carrier) died between the stop and the report, or the report failed to apply.
 // Recovery asks the carrier again: it saves the audio the carrier still has, and fails what the carrier lost.
 
-const FROM = '+15125550100';
-type Deps = Awaited<ReturnType<typeof serviceDeps>>;
-
-let base: Deps;
-let sims: CarrierSimulator[] = [];
-let stops: (() => void)[] = [];
+let carriers: SimulatedCarriers;
+let base: BaseDeps;
 
 beforeEach(async () => {
-  base = await serviceDeps({ poolSize: 10 });
+  carriers = await SimulatedCarriers.open({ poolSize: 10, seed: 'recording-recovery-test', settleMs: 200 });
+  base = carriers.base;
 });
 
-afterEach(async () => {
-  stops.forEach((s) => s());
-  sims.forEach((s) => s.close());
-  stops = [];
-  sims = [];
-  await new Promise((r) => setTimeout(r, 200));
-  await base.close();
-});
+afterEach(() => carriers.close());
 
 /** A gateway's carrier wiring; `mediaReports: false` is a gateway that never hears the carrier's media reports. */
-function gatewayWith(opts: { timeScale: number; mediaReports?: boolean }): { deps: ServiceDeps; sim: CarrierSimulator; stop(): void } {
-  const sim = createCarrierSimulator({ seed: 'recording-recovery-test', timeScale: opts.timeScale });
-  sims.push(sim);
-  const deps: ServiceDeps = { ...base, callCarrier: callCarrierFrom(sim), callHoldEstimateMinutes: 10 };
-  const fail = (err: unknown) => {
-    throw err;
-  };
-  const mine = [startCallProgress(deps, fail), ...(opts.mediaReports === false ? [] : [startMediaProgress(deps, fail)])];
-  stops.push(...mine);
-  return { deps, sim, stop: () => mine.forEach((s) => s()) };
-}
-
-async function tenantWithDid(): Promise<string> {
-  const tenantId = await fundedTenant(base, 10_000n);
-  await base.prisma.phoneNumber.create({
-    data: { tenantId, e164: FROM, countryCode: 'US', numberType: 'local', status: 'active', activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: '00000000-0000-4000-8000-000000000001' },
-  });
-  return tenantId;
-}
-
-const actorOf = (tenantId: string): Actor => ({ tenantId, keyId: null, scopes: new Set(['calls:read', 'calls:write']), requestId: 'test' });
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const gatewayWith = (opts: { timeScale: number; mediaReports?: boolean }): SimulatedCarrier => carriers.withCarrier({ timeScale: opts.timeScale, mediaReports: opts.mediaReports !== false });
+const tenantWithDid = () => carriers.tenantWithDid();
 
 let nextTo = 300;
 async function answeredCall(g: { deps: ServiceDeps; sim: CarrierSimulator }, tenantId: string): Promise<string> {
