@@ -109,19 +109,27 @@ export async function truncateAll(url: string): Promise<void> {
       [KEPT_TABLES],
     );
     if (rows.length === 0) return;
-    await client.query('BEGIN');
-    try {
-      await client.query('SET LOCAL session_replication_role = replica');
-      await client.query(`TRUNCATE ${rows.map((r) => `public.${r.name}`).join(', ')} RESTART IDENTITY CASCADE`);
-      // The job queue's jobs point at rows just emptied: a later test's workers must not find them.
-      await client.query(`DO $$ BEGIN IF to_regclass('graphile_worker._private_jobs') IS NOT NULL THEN DELETE FROM graphile_worker._private_jobs; END IF; END $$`);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+    // A previous test's carrier events can still be applying (their transactions lock rows in another order than
+    // TRUNCATE takes its tables): when Postgres picks the truncation as a deadlock's victim, it goes again.
+    for (let attempt = 1; ; attempt++) {
+      await client.query('BEGIN');
+      try {
+        await client.query('SET LOCAL session_replication_role = replica');
+        await client.query(`TRUNCATE ${rows.map((r) => `public.${r.name}`).join(', ')} RESTART IDENTITY CASCADE`);
+        // The job queue's jobs point at rows just emptied: a later test's workers must not find them.
+        await client.query(`DO $$ BEGIN IF to_regclass('graphile_worker._private_jobs') IS NOT NULL THEN DELETE FROM graphile_worker._private_jobs; END IF; END $$`);
+        await client.query('COMMIT');
+        return;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
     }
   });
 }
+
+const DEADLOCK_DETECTED = '40P01';
 
 const fingerprintSql = new Map<string, string>();
 /** Written by a running gateway on its own clock (instance heartbeats), never by a request: never part of one. */
