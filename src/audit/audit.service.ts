@@ -14,17 +14,7 @@ export interface AuditChange {
  * exactly when the change does. Callers pass only the changed, non-secret fields.
  */
 export async function recordAudit(tx: Prisma.TransactionClient, actor: Actor, change: AuditChange): Promise<void> {
-  await tx.auditEntry.create({
-    data: {
-      tenantId: actor.tenantId,
-      ...auditActor(actor),
-      action: change.action,
-      resourceType: change.resourceType,
-      resourceId: change.resourceId,
-      before: toJson(change.before),
-      after: toJson(change.after),
-    },
-  });
+  await appendAudit(tx, { tenantId: actor.tenantId, ...auditActor(actor) }, change);
 }
 
 /** Who made a change, as the audit row names them (also for a statement that writes its audit row itself). */
@@ -45,17 +35,22 @@ export interface PlatformActor {
 
 /** Appends one audit row for a change to what belongs to no tenant; no tenant's audit log shows it. */
 export async function recordPlatformAudit(tx: Prisma.TransactionClient, actor: PlatformActor, change: AuditChange): Promise<void> {
+  await appendAudit(tx, { tenantId: null, actorKeyId: null, actor: actor.label, requestId: actor.requestId }, change);
+}
+
+async function appendAudit(
+  tx: Prisma.TransactionClient,
+  who: { tenantId: string | null; actorKeyId: string | null; actor: string; requestId: string },
+  change: AuditChange,
+): Promise<void> {
   await tx.auditEntry.create({
     data: {
-      tenantId: null,
-      actorKeyId: null,
-      actor: actor.label,
+      ...who,
       action: change.action,
       resourceType: change.resourceType,
       resourceId: change.resourceId,
       before: toJson(change.before),
       after: toJson(change.after),
-      requestId: actor.requestId,
     },
   });
 }

@@ -28,15 +28,20 @@ export type PubSubTopics = {
   KEY_REVOKED: [payload: { tenantId: string; keyId: string }];
 };
 
-export interface CallStatusChange {
-  tenantId: string;
-  callId: string;
-  status: string;
+/** The outbox event that recorded a change, as the subscriptions of one resource's changes carry it. */
+interface RecordedEventRef {
   eventId: string;
   eventType: string;
+  /** Per resource, from 1, in commit order (the event's own sequence). */
   sequence: number;
   /** ISO instant. */
   occurredAt: string;
+}
+
+export interface CallStatusChange extends RecordedEventRef {
+  tenantId: string;
+  callId: string;
+  status: string;
   /** ISO instant the transition's transaction committed (stamped by the after-commit hook that publishes). */
   committedAt: string;
 }
@@ -53,30 +58,19 @@ export interface BalanceChangeNotice {
   committedAt: string;
 }
 
-export interface NumberStatusChange {
+export interface NumberStatusChange extends RecordedEventRef {
   tenantId: string;
   phoneNumberId: string;
   status: string;
-  eventId: string;
-  eventType: string;
-  /** Per phone number, from 1, in commit order (the event's own sequence). */
-  sequence: number;
-  /** ISO instant. */
-  occurredAt: string;
   /** ISO instant the change's transaction committed. */
   committedAt: string;
 }
 
-export interface ConferenceChange {
+export interface ConferenceChange extends RecordedEventRef {
   tenantId: string;
   conferenceId: string;
   /** The participant the event is about (joined, left, updated); null for the conference's own events. */
   participantId: string | null;
-  eventId: string;
-  eventType: string;
-  sequence: number;
-  /** ISO instant. */
-  occurredAt: string;
 }
 
 export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): Promise<void> };
