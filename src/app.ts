@@ -77,7 +77,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     : undefined;
   const services: ServiceDeps = {
     db: prisma, pubSub, clock: deps.clock ?? systemClock, payments: deps.payments, carrier: deps.carrier, webhooks: config.webhooks,
-    callCarrier: deps.callCarrier, callHoldEstimateMinutes: config.callHoldEstimateMinutes,
+    callCarrier: deps.callCarrier, callHoldEstimateMinutes: config.callHoldEstimateMinutes, idempotencyTtlHours: config.idempotencyTtlHours,
     carrierInstance: instance ? { id: instance.id, staleAfterMs: instance.staleAfterMs } : undefined,
   };
   // Committed events go to GraphQL subscribers (through Redis when configured, so every instance sees them).

@@ -5,7 +5,7 @@ import { Db } from '../platform/db/client';
 import { KeyedLimiter } from '../platform/keyed-limiter';
 
 // The serialised part of placing a call: the credit hold, the daily and concurrent caps, the call row, its first
-// transition and its audit row, written by one statement (place_outbound_call, migration 20261123190000) that
+// transition and its audit row, written by one statement (place_outbound_call, migration 20261123191000) that
 // takes the tenant's placement lock inside PostgreSQL and releases it when the statement ends. Nothing of it
 // waits on the gateway, so the lock lasts as long as the SQL does, not as long as a busy event loop takes.
 
@@ -19,8 +19,11 @@ export interface PlacementRequest {
   dailySpendCapCents: bigint;
   concurrentCallCap: number;
   dayStart: Date;
-  /** The request's Idempotency-Key and a hash of what it asked: a retry finds its call instead of placing another. */
-  idempotency: { key: string; fingerprint: string } | null;
+  /**
+   * The request's Idempotency-Key and a hash of what it asked: a retry finds its call instead of placing another.
+   * A call placed with the key before `since` no longer holds it (keys expire, as their stored responses do).
+   */
+  idempotency: { key: string; fingerprint: string; since: Date } | null;
   call: {
     from: string;
     to: string;
@@ -64,7 +67,7 @@ export async function reserveAndRecordCall(db: Db, req: PlacementRequest): Promi
       SELECT * FROM place_outbound_call(
         ${req.tenantId}::uuid, ${req.callId}::uuid, ${req.holdCents}, ${req.holdDescription},
         ${req.dailySpendCapCents}, ${req.concurrentCallCap}::integer, ${req.dayStart},
-        ${req.idempotency?.key ?? null}, ${req.idempotency?.fingerprint ?? null},
+        ${req.idempotency?.key ?? null}, ${req.idempotency?.fingerprint ?? null}, ${req.idempotency?.since ?? null}::timestamptz,
         ${c.from}, ${c.to}, ${c.phoneNumberId}::uuid, ${c.connectionId}::uuid, ${c.destinationCountry}, ${c.ratePrefix},
         ${c.carrierCostPerMinuteMillicents}::integer, ${c.timeoutSecs}::integer, ${c.answeringMachineDetection}::answering_machine_detection, ${c.record},
         ${c.queuedAt}, ${c.carrierInstanceId}::uuid,

@@ -87,7 +87,7 @@ export async function placeCall(deps: ServiceDeps & { idempotencyKey?: string },
     dailySpendCapCents: quota.dailySpendCapCents,
     concurrentCallCap: quota.concurrentCallCap,
     dayStart: startOfUtcDay(deps.clock.now()),
-    idempotency: key ? { key, fingerprint: requestHash({ from: from.e164, to: to.e164, connectionId: input.connectionId ?? null, timeoutSecs, answeringMachineDetection, record }) } : null,
+    idempotency: key ? { key, since: new Date(deps.clock.now().getTime() - (deps.idempotencyTtlHours ?? 24) * 3_600_000), fingerprint: requestHash({ from: from.e164, to: to.e164, connectionId: input.connectionId ?? null, timeoutSecs, answeringMachineDetection, record }) } : null,
     call: {
       from: from.e164,
       to: to.e164,

@@ -21,7 +21,7 @@ export function CurrentActor() {
 
 /** The context of one operation: the shared service dependencies, who is calling, and the database handle to use. */
 export function makeContext(base: ServiceDeps, requestId: string, auth: AuthResult | undefined, db: Db = base.db, idempotencyKey?: string): GatewayContext {
-  return { db, pubSub: base.pubSub, clock: base.clock, payments: base.payments, carrier: base.carrier, webhooks: base.webhooks, callCarrier: base.callCarrier, callHoldEstimateMinutes: base.callHoldEstimateMinutes, carrierInstance: base.carrierInstance, rootDb: base.rootDb ?? base.db, requestId, auth, idempotencyKey };
+  return { db, pubSub: base.pubSub, clock: base.clock, payments: base.payments, carrier: base.carrier, webhooks: base.webhooks, callCarrier: base.callCarrier, callHoldEstimateMinutes: base.callHoldEstimateMinutes, idempotencyTtlHours: base.idempotencyTtlHours, carrierInstance: base.carrierInstance, rootDb: base.rootDb ?? base.db, requestId, auth, idempotencyKey };
 }
 
 export function actorFromContext(context: GatewayContext): Actor {

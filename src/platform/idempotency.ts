@@ -132,7 +132,7 @@ async function runSelfKeyed(
   const response = await handler(prisma);
   if (response.status >= 400 || response.succeeded === false) return { ...response, replayed: false };
   const now = Date.now();
-  await prisma.idempotencyRecord.deleteMany({ where: { tenantId: scope.tenantId, key: scope.key, expiresAt: { lte: new Date(now) } } });
+  if (stored) await prisma.idempotencyRecord.deleteMany({ where: { tenantId: scope.tenantId, key: scope.key, expiresAt: { lte: new Date(now) } } });
   // A twin that ran at the same time may have recorded first: its response describes the same resource.
   await prisma.idempotencyRecord.createMany({
     data: [

@@ -28,6 +28,8 @@ export interface ServiceDeps {
   carrierInstance?: { id: string; staleAfterMs: number };
   /** Minutes of the destination's price frozen when a call is placed (CALL_HOLD_ESTIMATE_MINUTES). */
   callHoldEstimateMinutes?: number;
+  /** How long an Idempotency-Key stays bound to what it did (IDEMPOTENCY_TTL_HOURS; 24 when absent). */
+  idempotencyTtlHours?: number;
   /** The client outside any transaction, for work after commit (the context's `db` may be a transaction). */
   rootDb?: Db;
   /** Webhook delivery settings; absent → production defaults (private targets refused). */

@@ -96,4 +96,22 @@ describe('placing calls with Idempotency-Keys', () => {
     expect([retried.status, retried.body.id]).toEqual([201, first.body.id]);
     expect(await gw.prisma.call.count({ where: { tenantId: t.tenantId } })).toBe(1);
   });
+
+  it('a key past its time to live is free again: reusing it places a new call', async () => {
+    const first = await place('+15125550148', 'reused-next-day');
+    expect(first.status).toBe(201);
+    await until(async () => (await gw.prisma.call.count({ where: { tenantId: t.tenantId, status: { in: [...IN_FLIGHT] } } })) === 0, 'the first call to end');
+    // A day and an hour later: the stored response has expired, and so has the key on the call.
+    const dayAgo = new Date(Date.now() - 25 * 3_600_000);
+    await gw.prisma.idempotencyRecord.updateMany({ where: { tenantId: t.tenantId }, data: { expiresAt: dayAgo } });
+    await gw.prisma.$executeRaw`UPDATE calls SET created_at = ${dayAgo} WHERE id = ${first.body.id}::uuid`;
+    const second = await place('+15125550149', 'reused-next-day');
+    expect([second.status, second.headers.get('idempotent-replayed')]).toEqual([201, null]);
+    expect(second.body.id).not.toBe(first.body.id);
+    const calls = await gw.prisma.call.findMany({ where: { tenantId: t.tenantId }, orderBy: { createdAt: 'asc' }, select: { id: true, idempotencyKey: true } });
+    expect(calls).toEqual([
+      { id: first.body.id, idempotencyKey: null },
+      { id: second.body.id, idempotencyKey: 'reused-next-day' },
+    ]);
+  });
 });
