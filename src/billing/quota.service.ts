@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/audit.service';
+import { Db } from '../platform/db/client';
 import { ServiceDeps, withDb } from '../platform/service-deps';
 import { inTransaction } from '../platform/db/transaction';
 import { invalidRequest } from '../platform/errors';
@@ -30,8 +31,15 @@ const SELECT = {
 /** The tenant's hard limits (GET /v1/quota, the `quota` query). */
 export async function getQuota(deps: ServiceDeps, actor: Actor): Promise<QuotaView> {
   requireScope(actor, 'billing:read');
-  // Every tenant is created with its quota row; upsert keeps tenants made before that rule working.
-  return deps.db.tenantQuota.upsert({ where: { tenantId: actor.tenantId }, create: { tenantId: actor.tenantId }, update: {}, select: SELECT });
+  return readQuota(deps.db, actor.tenantId);
+}
+
+/** A tenant's limits, for the rules that enforce them (placing a call checks them); no scope check. */
+export async function readQuota(db: Db, tenantId: string): Promise<QuotaView> {
+  const found = await db.tenantQuota.findUnique({ where: { tenantId }, select: SELECT });
+  if (found) return found;
+  // Every tenant is created with its quota row; this keeps tenants made before that rule working.
+  return db.tenantQuota.upsert({ where: { tenantId }, create: { tenantId }, update: {}, select: SELECT });
 }
 
 /** Cap changes are admin-only: support raises a ceiling, a tenant's own keys cannot. */

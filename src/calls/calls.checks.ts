@@ -1,6 +1,7 @@
 import { parseE164, ParsedNumber } from '../carrier/e164';
 import { insufficientFunds } from '../billing/ledger.service';
 import { effectivePricing } from '../billing/plans.service';
+import { QuotaView } from '../billing/quota.service';
 import { spentToday } from '../billing/usage.service';
 import { startOfUtcDay } from '../platform/clock';
 import { Db } from '../platform/db/client';
@@ -25,29 +26,11 @@ export const IN_FLIGHT = ['queued', 'initiated', 'ringing', 'answered'] as const
 
 export const DEFAULT_HOLD_ESTIMATE_MINUTES = 10;
 
-export interface QuotaRow {
-  dailySpendCapCents: bigint;
-  concurrentCallCap: number;
-  countriesAllowed: string[];
-  countriesBlocked: string[];
-  prefixesBlocked: string[];
-  allowCallerIdForwarding: boolean;
-}
-
 export function parseNumber(value: string, field: 'from' | 'to'): ParsedNumber {
   const parsed = parseE164(value);
   if (!parsed) throw invalidRequest(`${field} must be an E.164 number (+, country code, number; no spaces), got ${JSON.stringify(value)}`, field);
   return parsed;
 }
-
-export async function quotaOf(db: Db, tenantId: string): Promise<QuotaRow> {
-  const found = await db.tenantQuota.findUnique({ where: { tenantId }, select: QUOTA_SELECT });
-  if (found) return found;
-  // Every tenant is created with its quota row; this keeps tenants made before that rule working.
-  return db.tenantQuota.upsert({ where: { tenantId }, create: { tenantId }, update: {}, select: QUOTA_SELECT });
-}
-
-const QUOTA_SELECT = { dailySpendCapCents: true, concurrentCallCap: true, countriesAllowed: true, countriesBlocked: true, prefixesBlocked: true, allowCallerIdForwarding: true } as const;
 
 export interface OwnDid {
   id: string;
@@ -60,13 +43,13 @@ export async function activeDid(db: Db, tenantId: string, from: string): Promise
 }
 
 /** The tenant's active DID `from`, or null when the quota lets it present another caller id. */
-export function checkFrom(quota: QuotaRow, from: string, did: OwnDid | null): OwnDid | null {
+export function checkFrom(quota: QuotaView, from: string, did: OwnDid | null): OwnDid | null {
   if (did) return did;
   if (quota.allowCallerIdForwarding) return null;
   throw new ApiError('from_number_not_owned', `${from} is not an active number of this account, and caller-id forwarding is not enabled`);
 }
 
-export function checkCountry(quota: QuotaRow, to: ParsedNumber): void {
+export function checkCountry(quota: QuotaView, to: ParsedNumber): void {
   if (quota.countriesBlocked.includes(to.countryCode)) throw new ApiError('country_blocked', `Calls to ${to.countryCode} are blocked by your quota`);
   // An empty allow-list means no allow-list is configured.
   if (quota.countriesAllowed.length > 0 && !quota.countriesAllowed.includes(to.countryCode)) {
@@ -74,7 +57,7 @@ export function checkCountry(quota: QuotaRow, to: ParsedNumber): void {
   }
 }
 
-export function checkPrefix(quota: QuotaRow, to: ParsedNumber): void {
+export function checkPrefix(quota: QuotaView, to: ParsedNumber): void {
   const digits = to.e164.slice(1);
   const hit = quota.prefixesBlocked.find((p) => digits.startsWith(p.replace(/^\+/, '')));
   if (hit !== undefined) throw new ApiError('prefix_blocked', `${to.e164} matches the blocked prefix ${hit}`);
@@ -102,12 +85,12 @@ export async function priceOfCall(deps: ServiceDeps, tenantId: string, rate: Des
  * The daily cap counts what was spent since UTC midnight plus what in-flight calls hold (`heldForCallsCents`,
  * this call's estimate included): calls running together can never spend past the cap.
  */
-export async function checkDailySpend(deps: ServiceDeps, tenantId: string, quota: QuotaRow, heldForCallsCents: bigint): Promise<void> {
+export async function checkDailySpend(deps: ServiceDeps, tenantId: string, quota: QuotaView, heldForCallsCents: bigint): Promise<void> {
   const spent = await spentToday(deps, tenantId, startOfUtcDay(deps.clock.now()));
   if (spent + heldForCallsCents > quota.dailySpendCapCents) throw dailySpendCapExceeded(quota, spent, heldForCallsCents);
 }
 
-export function dailySpendCapExceeded(quota: QuotaRow, spentCents: bigint, heldForCallsCents: bigint): ApiError {
+export function dailySpendCapExceeded(quota: QuotaView, spentCents: bigint, heldForCallsCents: bigint): ApiError {
   return new ApiError('daily_spend_cap_exceeded', `Spent today ${spentCents} cents, held for calls ${heldForCallsCents} cents: the daily cap of ${quota.dailySpendCapCents} cents would be exceeded`);
 }
 
@@ -123,11 +106,11 @@ export async function inFlightCount(db: Db, tenantId: string): Promise<number> {
   return db.call.count({ where: { tenantId, status: { in: [...IN_FLIGHT] } } });
 }
 
-export function checkConcurrency(quota: QuotaRow, inFlight: number): void {
+export function checkConcurrency(quota: QuotaView, inFlight: number): void {
   if (inFlight >= quota.concurrentCallCap) throw concurrentCallCapExceeded(quota, inFlight);
 }
 
-export function concurrentCallCapExceeded(quota: QuotaRow, inFlight: number): ApiError {
+export function concurrentCallCapExceeded(quota: QuotaView, inFlight: number): ApiError {
   return new ApiError('concurrent_call_cap_exceeded', `${inFlight} calls are in flight: the concurrent-call cap is ${quota.concurrentCallCap}`);
 }
 

@@ -1,3 +1,4 @@
+import { readQuota } from '../billing/quota.service';
 import { hasScope, Actor, requireScope } from '../platform/auth/scopes';
 import { ApiError } from '../platform/errors';
 import { ServiceDeps } from '../platform/service-deps';
@@ -17,7 +18,6 @@ import {
   parseNumber,
   Price,
   priceOfCall,
-  quotaOf,
 } from './calls.checks';
 
 export interface PreflightResult {
@@ -43,7 +43,7 @@ export async function callPreflight(deps: ServiceDeps, actor: Actor, input: { fr
   const from = parseNumber(input.from, 'from');
   const to = parseNumber(input.to, 'to');
   const tenantId = actor.tenantId;
-  const quota = await quotaOf(deps.db, tenantId);
+  const quota = await readQuota(deps.db, tenantId);
   let price: Price | null = null;
   const notPriced = () => {
     if (!price) throw new ApiError('no_pricing_tier_configured', 'Not evaluated: the destination has no price');

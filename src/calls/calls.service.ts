@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { insufficientFunds } from '../billing/ledger.service';
+import { readQuota } from '../billing/quota.service';
 import { AnsweringMachineDetection } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { startOfUtcDay } from '../platform/clock';
@@ -18,7 +19,6 @@ import {
   dailySpendCapExceeded,
   parseNumber,
   priceOfCall,
-  quotaOf,
 } from './calls.checks';
 import { CALL_SELECT, CallView, isTerminal, TERMINAL } from './calls.events';
 import { reserveAndRecordCall } from './calls.placement';
@@ -63,7 +63,7 @@ export async function placeCall(deps: ServiceDeps & { idempotencyKey?: string },
 
   // The reads that need no lock, together; their failures are still reported in the promised order.
   const [quota, ownDid, rate, asked, fallback] = await Promise.all([
-    quotaOf(deps.db, tenantId),
+    readQuota(deps.db, tenantId),
     activeDid(deps.db, tenantId, from.e164),
     findDestinationRate(deps.db, to.countryCode, to.e164),
     input.connectionId ? ownConnection(deps, tenantId, input.connectionId) : undefined,
