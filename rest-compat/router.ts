@@ -112,7 +112,12 @@ async function runOperation(
   db: Db,
   idempotencyKey?: string,
 ): Promise<IdempotentResponse> {
-  const contextValue = makeContext(deps.services, res.locals.requestId, res.locals.auth, db, idempotencyKey);
+  const auth = res.locals.auth as AuthResult | undefined;
+  const contextValue = {
+    ...makeContext(deps.services, res.locals.requestId, auth, db, idempotencyKey),
+    // A query writes nothing: it may answer from the tenant row the key check read (platform/auth/authenticate.ts).
+    ...(compiled.isMutation || !auth?.actor ? {} : { requestTenant: auth.tenant }),
+  };
   const result = await execute({ schema: deps.schema, document: compiled.document, variableValues: variables, contextValue });
   if (result.errors?.length) {
     const out = restError(result.errors[0], res.locals.requestId);

@@ -183,7 +183,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   app.use(playgroundRouter({ endpoint: '/graphql', introspection: config.graphqlIntrospection }));
   const graphql = express.Router();
   graphql.use(...jsonBody(config.bodyLimitBytes), auth, rateLimiter.middleware);
-  graphql.all('/', graphqlHttpHandler({ server: apollo, prisma, services, idempotencyTtlHours: config.idempotencyTtlHours }));
+  graphql.all('/', graphqlHttpHandler({ server: apollo, prisma, services, idempotencyTtlHours: config.idempotencyTtlHours, fastQuery: { schema, services, limits, documentRules, metrics } }));
   const graphqlErrors: ErrorRequestHandler = (err, _req, res, _next) => sendGraphQLError(res, clientErrorToApiError(err, config.bodyLimitBytes) ?? err);
   graphql.use(graphqlErrors);
   app.use('/graphql', graphql);

@@ -10,10 +10,14 @@ export interface AccountView {
 /** The caller's tenant and balance (GET /v1/account, the `account` query). */
 export async function getAccount(deps: ServiceDeps, actor: Actor): Promise<AccountView> {
   requireScope(actor, 'billing:read');
-  const tenant = await deps.db.tenant.findUnique({
-    where: { id: actor.tenantId },
-    select: { id: true, name: true, status: true, balanceCents: true, creditLimitCents: true, heldCents: true, currency: true },
-  });
+  // A read-only request answers from the row its key check read (the same statement); anything else reads it.
+  const tenant =
+    deps.requestTenant?.id === actor.tenantId
+      ? deps.requestTenant
+      : await deps.db.tenant.findUnique({
+          where: { id: actor.tenantId },
+          select: { id: true, name: true, status: true, balanceCents: true, creditLimitCents: true, heldCents: true, currency: true },
+        });
   if (!tenant) throw new ApiError('not_found', 'Account not found');
   return {
     tenant: { id: tenant.id, name: tenant.name, status: tenant.status },

@@ -9,12 +9,15 @@ import { ServiceDeps } from '../platform/service-deps';
 import { GatewayContext, makeContext } from './context';
 import { sendGraphQLError } from './errors';
 import { isSelfKeyed } from './self-keyed-mutations';
+import { FastQueryDeps, runFastQuery } from './fast-query';
 
 export interface GraphQLHttpDeps {
   server: ApolloServer<GatewayContext>;
   prisma: PrismaClient;
   services: ServiceDeps;
   idempotencyTtlHours: number;
+  /** Plain successful queries without Apollo's pipeline (fast-query.ts); absent → everything through Apollo. */
+  fastQuery?: FastQueryDeps;
 }
 
 /**
@@ -37,6 +40,8 @@ export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
       });
 
     try {
+      const fast = deps.fastQuery ? await runFastQuery(deps.fastQuery, req, res.locals.requestId, auth) : undefined;
+      if (fast !== undefined) return void res.status(200).type('application/json').send(`${fast}\n`);
       const idempotency = auth?.actor ? idempotencyOf(req) : undefined;
       if (!idempotency || !auth?.actor) return await send(res, await execute(deps.prisma));
 

@@ -1,3 +1,4 @@
+import type { RequestTenant } from './auth/authenticate';
 import type { CallCarrier } from '../calls/carrier-port';
 import type { NumberCarrier } from '../numbers/carrier-port';
 import type { WebhookSettings } from '../config';
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   idempotencyTtlHours?: number;
   /** The client outside any transaction, for work after commit (the context's `db` may be a transaction). */
   rootDb?: Db;
+  /** Set for read-only operations only: the tenant row read with the API key (platform/auth/authenticate.ts). */
+  requestTenant?: RequestTenant;
   /** Webhook delivery settings; absent → production defaults (private targets refused). */
   webhooks?: WebhookSettings;
 }
