@@ -49,7 +49,7 @@ export async function runFastQuery(deps: FastQueryDeps, req: Request, requestId:
   const contextValue = { ...makeContext(deps.services, requestId, auth), requestTenant: auth.tenant };
   const result = await execute({ schema: deps.schema, document, operationName, variableValues: variables, contextValue });
   if (result.errors?.length) return undefined;
-  deps.metrics.observeOperation(operationName ?? 'anonymous', 'query', 'ok', Number(process.hrtime.bigint() - started) / 1e9);
+  deps.metrics.observeOperation(operation.name?.value ?? 'anonymous', 'query', 'ok', Number(process.hrtime.bigint() - started) / 1e9);
   return JSON.stringify({ data: result.data });
 }
 
