@@ -10,6 +10,7 @@ import { graphqlHttpHandler } from './graphql/http-handler';
 import { playgroundRouter } from './graphql/playground';
 import { buildGatewaySchema } from './graphql/schema';
 import { startSubscriptionServer } from './graphql/ws';
+import { startNoticeListener } from './platform/db/listener';
 import { PrismaClient } from './platform/db/client';
 import { migrationStatus } from './platform/db/migrator';
 import { ApiError } from './platform/errors';
@@ -120,7 +121,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const limits = { maxDepth: config.graphqlMaxDepth, maxComplexity: config.graphqlMaxComplexity, maxAliases: config.graphqlMaxAliases };
   const documentRules = { introspection: config.graphqlIntrospection, maxTokens: config.graphqlMaxTokens };
   const metrics = createMetrics();
-  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits, documentRules, keyRecheckMs: config.wsKeyRecheckMs,
+  // Revocations and suspensions reach this instance as PostgreSQL notices, whoever made them (platform/db/notify.ts).
+  const notices = startNoticeListener({ url: deps.databaseUrl, logger });
+  await notices.ready;
+  const ws = startSubscriptionServer({ schema, httpServer, path: '/graphql', prisma, services, limits, documentRules, keyRecheckMs: config.wsKeyRecheckMs, notices,
     maxMessageBytes: config.bodyLimitBytes,
     subscriptionLimits: { perSocket: config.wsMaxSubscriptionsPerSocket, perTenant: config.wsMaxSubscriptionsPerTenant },
     logger,
@@ -212,7 +216,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       stopMediaProgress();
       await callRecovery?.stop();
       await deliverySweep.stop();
-      await apollo.stop();
+      await apollo.stop(); // closes the WebSockets, and their key watch, first
+      await notices.stop();
       // No call is placed here any more, and this instance's carrier goes next: others may settle its calls now.
       await instance?.stop();
       // Running deliveries finish (each is bounded by WEBHOOK_TIMEOUT_MS); queued ones wait for the next start.

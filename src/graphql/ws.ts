@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import { randomUUID } from 'node:crypto';
 import { authenticate, AuthResult } from '../platform/auth/authenticate';
 import { PrismaClient } from '../platform/db/client';
+import type { NoticeListener } from '../platform/db/listener';
 import { ServiceDeps } from '../platform/service-deps';
 import { graphqlErrorFormatter } from './errors';
 import { GatewayContext, makeContext } from './context';
@@ -26,10 +27,12 @@ export interface WsDeps {
   /** Largest WebSocket message accepted (BODY_LIMIT_BYTES, as for HTTP); a bigger one closes the socket (1009). */
   maxMessageBytes: number;
   /**
-   * How often open sockets' keys are re-checked (tenant suspended, or a revocation whose notice was lost);
-   * revocation and expiry themselves close sockets at once (ws-key-watch.ts).
+   * How often open sockets' keys are re-checked (a notice lost while the listener was away); revocation,
+   * suspension and expiry themselves close sockets at once (ws-key-watch.ts).
    */
   keyRecheckMs: number;
+  /** The instance's PostgreSQL notice listener: revocations and suspensions, whoever made them. */
+  notices: Pick<NoticeListener, 'add'>;
   subscriptionLimits: SubscriptionLimits;
   /** Bad frames and failures inside the hooks are reported here (never on the console). */
   logger: Logger;
@@ -51,7 +54,7 @@ export function startSubscriptionServer(deps: WsDeps) {
   const wsServer = new WebSocketServer({ server: deps.httpServer, path: deps.path, maxPayload: deps.maxMessageBytes });
   const format = graphqlErrorFormatter({ hideSchemaDetails: !deps.documentRules.introspection });
   const formatted = (errors: readonly GraphQLError[]) => errors.map((e) => format(e.toJSON(), e));
-  const keys = watchSocketKeys({ prisma: deps.prisma, pubSub: deps.services.pubSub, intervalMs: deps.keyRecheckMs, logger: deps.logger });
+  const keys = watchSocketKeys({ prisma: deps.prisma, notices: deps.notices, intervalMs: deps.keyRecheckMs });
   const limiter = new SubscriptionLimiter(deps.subscriptionLimits);
   type Extra = { auth?: AuthResult; connectionId: string; authorization?: string };
   const handle = serveGraphqlWs<Record<string, unknown>, Extra>(
@@ -68,7 +71,7 @@ export function startSubscriptionServer(deps: WsDeps) {
           return false;
         }
         ctx.extra.auth = auth;
-        if (auth.actor.keyId) keys.watch(ctx.extra.socket, auth.actor.keyId, auth.keyExpiresAt);
+        if (auth.actor.keyId) keys.watch(ctx.extra.socket, { keyId: auth.actor.keyId, tenantId: auth.actor.tenantId, expiresAt: auth.keyExpiresAt });
         return true;
       },
       // Parsed and validated here, under the same token limit, introspection rule and query limits as HTTP; the

@@ -21,11 +21,6 @@ export type PubSubTopics = {
   CONFERENCE_CHANGED: [tenantId: string, payload: ConferenceChange];
   /** A porting order entered a new state. */
   PORTING_ORDER_CHANGED: [tenantId: string, payload: { tenantId: string; portingOrderId: string; status: string }];
-  /**
-   * An API key was revoked: every instance closes the WebSockets it authenticated (graphql/ws-key-watch.ts).
-   * The one topic not keyed by tenant: the gateway itself listens to it, and no GraphQL subscription ever does.
-   */
-  KEY_REVOKED: [payload: { tenantId: string; keyId: string }];
 };
 
 /** The outbox event that recorded a change, as the subscriptions of one resource's changes carry it. */

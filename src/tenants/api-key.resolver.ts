@@ -27,6 +27,6 @@ export class ApiKeyResolver {
     @CurrentActor() actor: Actor,
     @Ctx() ctx: GatewayContext,
   ): Promise<ApiKey> {
-    return revokeApiKey(ctx.db, actor, id, ctx.pubSub);
+    return revokeApiKey(ctx.db, actor, id);
   }
 }

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit.service';
 import { Db } from '../platform/db/client';
-import { afterCommit, inTransaction } from '../platform/db/transaction';
-import type { PubSub } from '../platform/pubsub';
+import { inTransaction } from '../platform/db/transaction';
+import { notifyOnCommit } from '../platform/db/notify';
 import { ApiError, invalidRequest } from '../platform/errors';
 import { mintApiKey } from '../platform/auth/api-key-format';
 import { Actor, isScope, requireScope, Scope, SCOPES, systemActor } from '../platform/auth/scopes';
@@ -73,11 +73,10 @@ export async function createApiKey(
 }
 
 /**
- * `pubSub`: where to announce the revocation once committed, so that every gateway instance closes the WebSockets
- * opened with the key at once. Without it (the admin CLI, which has no bus to the gateways) open sockets are
- * closed by the instances' periodic re-check (WS_KEY_RECHECK_MS); HTTP requests are refused at once either way.
+ * HTTP requests with the key are refused as soon as this commits; the notice it sends with the commit makes every
+ * gateway instance close the WebSockets opened with the key, whoever revoked it (the API or the admin CLI).
  */
-export async function revokeApiKey(db: Db, actor: Actor, keyId: string, pubSub?: Pick<PubSub, 'publish'>) {
+export async function revokeApiKey(db: Db, actor: Actor, keyId: string) {
   requireScope(actor, 'admin');
   return inTransaction(db, async (tx) => {
     // Another tenant's key answers exactly like a missing one.
@@ -87,16 +86,19 @@ export async function revokeApiKey(db: Db, actor: Actor, keyId: string, pubSub?:
       await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
       await recordAudit(tx, actor, { action: 'api_key.revoked', resourceType: 'api_key', resourceId: key.id, before: { revoked: false }, after: { revoked: true } });
     }
-    // Also when it was revoked already: a notice lost earlier (the bus was down) is sent again, and closing
-    // sockets that are already closed costs nothing.
-    if (pubSub) afterCommit(tx, () => pubSub.publish('KEY_REVOKED', { tenantId: key.tenantId, keyId: key.id }));
+    // Also when it was revoked already: closing sockets that are closed already costs nothing, and a socket a
+    // listener missed the first notice for is closed now rather than at the next re-check.
+    await notifyOnCommit(tx, 'voepy_api_key_revoked', { tenantId: key.tenantId, keyId: key.id });
     return { id: key.id, name: key.name, scopes: key.scopes, expiresAt: key.expiresAt };
   });
 }
 
+/** Suspending also closes the tenant's open WebSockets on every gateway instance (a notice sent with the commit). */
 export async function setTenantStatus(db: Db, actor: Actor, status: 'active' | 'suspended'): Promise<void> {
   await inTransaction(db, async (tx) => {
     const tenant = await requireTenant(tx, actor.tenantId);
+    // Also when suspended already, for the same reason as a repeated revocation.
+    if (status === 'suspended') await notifyOnCommit(tx, 'voepy_tenant_suspended', { tenantId: tenant.id });
     if (tenant.status === status) return;
     await tx.tenant.update({ where: { id: tenant.id }, data: { status, updatedAt: new Date() } });
     await recordAudit(tx, actor, { action: `tenant.${status === 'active' ? 'reactivated' : 'suspended'}`, resourceType: 'tenant', resourceId: tenant.id, before: { status: tenant.status }, after: { status } });
