@@ -12,6 +12,14 @@ import { FAST_RECOVERY_ENV, settled, sleep } from './support';
 // error's extensions, never a 500 and never a hang; once it is back the pool reconnects by itself, and nothing
 // half-written remains.
 
+/** A probe that got no answer at all: says whether the gateway is still running, and what it logged last. */
+function unanswered(gateway: GatewayProcess) {
+  return (err: Error): never => {
+    const { exitCode, signalCode } = gateway.child;
+    throw new Error(`no answer (${err.message}; ${String((err as { cause?: Error }).cause?.message ?? '')}); gateway exit code ${exitCode}, signal ${signalCode}; its last output:\n${gateway.output().slice(-6000)}`);
+  };
+}
+
 /** No answer within this long counts as a hang. */
 const ANSWER_WITHIN_MS = 15_000;
 
@@ -63,7 +71,7 @@ describe('PostgreSQL restarted under load', () => {
     // Requests of every door while it is down: each is answered, promptly, with the spec's code.
     const probes = [];
     for (let i = 0; i < 3; i++) {
-      for (const kind of ['rest-read', 'rest-write', 'graphql'] as const) probes.push(await probe(gateway.url, key, kind, i));
+      for (const kind of ['rest-read', 'rest-write', 'graphql'] as const) probes.push(await probe(gateway.url, key, kind, i).catch(unanswered(gateway)));
       await sleep(500);
     }
     await pg.start();
