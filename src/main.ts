@@ -46,6 +46,10 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A promise rejected with nobody to handle it is a bug, but one request's bug (a stray rejection while the
+  // database is away, say) must not take every other request down with the process: it is logged, loudly, with
+  // its stack, and the gateway keeps serving. A thrown exception nobody catches still ends the process.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
   try {
     const { applied } = await migrate(databaseUrl, { log: (l) => logger.info(l) });
