@@ -91,19 +91,7 @@ export async function runIdempotent(
           if (stored) await tx.idempotencyRecord.delete({ where: { tenantId_key: { tenantId: scope.tenantId, key: scope.key } } });
           const response = await handler(tx);
           if (response.status >= 400 || response.succeeded === false) throw new Rejected(response);
-          const now = Date.now();
-          await tx.idempotencyRecord.create({
-            data: {
-              createdAt: new Date(now),
-              tenantId: scope.tenantId,
-              key: scope.key,
-              operation: scope.operation,
-              requestHash: scope.requestHash,
-              responseStatus: response.status,
-              responseBody: response.body as Prisma.InputJsonValue,
-              expiresAt: new Date(now + opts.ttlHours * 3_600_000),
-            },
-          });
+          await tx.idempotencyRecord.create({ data: recordOf(scope, response, opts.ttlHours, Date.now()) });
           return { status: response.status, body: response.body, replayed: false };
         },
         { timeoutMs: opts.timeoutMs ?? 30_000 },
@@ -134,22 +122,22 @@ async function runSelfKeyed(
   const now = Date.now();
   if (stored) await prisma.idempotencyRecord.deleteMany({ where: { tenantId: scope.tenantId, key: scope.key, expiresAt: { lte: new Date(now) } } });
   // A twin that ran at the same time may have recorded first: its response describes the same resource.
-  await prisma.idempotencyRecord.createMany({
-    data: [
-      {
-        createdAt: new Date(now),
-        tenantId: scope.tenantId,
-        key: scope.key,
-        operation: scope.operation,
-        requestHash: scope.requestHash,
-        responseStatus: response.status,
-        responseBody: response.body as Prisma.InputJsonValue,
-        expiresAt: new Date(now + opts.ttlHours * 3_600_000),
-      },
-    ],
-    skipDuplicates: true,
-  });
+  await prisma.idempotencyRecord.createMany({ data: [recordOf(scope, response, opts.ttlHours, now)], skipDuplicates: true });
   return { ...response, replayed: false };
+}
+
+/** The stored record of a successful response, kept `ttlHours` from `now`. */
+function recordOf(scope: IdempotencyScope, response: IdempotentResponse, ttlHours: number, now: number): Prisma.IdempotencyRecordCreateManyInput {
+  return {
+    createdAt: new Date(now),
+    tenantId: scope.tenantId,
+    key: scope.key,
+    operation: scope.operation,
+    requestHash: scope.requestHash,
+    responseStatus: response.status,
+    responseBody: response.body as Prisma.InputJsonValue,
+    expiresAt: new Date(now + ttlHours * 3_600_000),
+  };
 }
 
 function replay(stored: { operation: string; requestHash: string; responseStatus: number; responseBody: unknown }, scope: IdempotencyScope): IdempotentResponse & { replayed: true } {
