@@ -10,4 +10,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/'],
   maxWorkers: 1,
   testTimeout: 300000,
+  // A failed scenario can leave what it started (a load driver, database clients) behind, and jest would then wait
+  // for it forever instead of reporting: seen once in CI. The scenarios stop their own servers either way.
+  forceExit: true,
 };
