@@ -12,6 +12,7 @@ import { CallCommand } from './carrier-port';
 import { lockForAction, tellCarrier } from './calls.control';
 import { recordControlEvent } from './calls.control-events';
 import { CALL_SELECT, CallView } from './calls.events';
+import { privateTargetReason } from '../webhooks/target-url';
 
 // Streams, transcription and gathers: media sessions of an answered call, each billed its one-off fee when it
 // starts. A start is one transaction under the call's row lock: the conflict check, the fee (402 leaves nothing
@@ -81,8 +82,8 @@ function streamIdOf(value: unknown): string {
 }
 
 /** streaming_start: media forked to a WebSocket URL, under a stream id ("default" unless named). */
-export function streamingStart(deps: ServiceDeps, actor: Actor, call: CallView, params: { streamUrl?: unknown; streamId?: unknown; track?: unknown }): Promise<CallView> {
-  const url = parseStreamUrl(params.streamUrl);
+export async function streamingStart(deps: ServiceDeps, actor: Actor, call: CallView, params: { streamUrl?: unknown; streamId?: unknown; track?: unknown }): Promise<CallView> {
+  const url = await streamUrlOf(deps, params.streamUrl);
   const streamId = streamIdOf(params.streamId);
   const track = params.track ?? 'inbound';
   if (typeof track !== 'string' || !(TRACKS as readonly string[]).includes(track)) throw invalidRequest('track must be inbound, outbound or both', 'track');
@@ -103,7 +104,11 @@ export function streamingStop(deps: ServiceDeps, actor: Actor, call: CallView, p
   });
 }
 
-function parseStreamUrl(value: unknown): string {
+/**
+ * A ws:// or wss:// URL the carrier will stream to. Like a webhook target, it must not lead into the gateway's own
+ * network (SSRF): private, loopback, link-local and reserved hosts are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS.
+ */
+async function streamUrlOf(deps: ServiceDeps, value: unknown): Promise<string> {
   if (typeof value !== 'string' || value.length > 2048) throw invalidRequest('stream_url is required: a ws:// or wss:// URL', 'stream_url');
   let url: URL;
   try {
@@ -112,6 +117,11 @@ function parseStreamUrl(value: unknown): string {
     throw invalidRequest('stream_url must be a ws:// or wss:// URL', 'stream_url');
   }
   if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw invalidRequest('stream_url must be a ws:// or wss:// URL', 'stream_url');
+  if (url.username || url.password) throw invalidRequest('stream_url must not contain credentials', 'stream_url');
+  if (!deps.webhooks?.allowPrivateTargets) {
+    const reason = await privateTargetReason(url);
+    if (reason) throw invalidRequest(`stream_url ${reason}`, 'stream_url');
+  }
   return url.toString();
 }
 

@@ -78,15 +78,21 @@ export async function validateTargetUrl(raw: unknown, opts: { allowPrivateTarget
   if (!url.hostname) throw refused('url has no host');
   if (url.username || url.password) throw refused('url must not contain credentials');
   if (opts.allowPrivateTargets) return url.toString();
-  const host = hostOf(url);
-  if (isIP(host)) {
-    if (isBlockedAddress(host)) throw refused('url points to a private, loopback, link-local or reserved address');
-    return url.toString();
-  }
-  if (host === 'localhost' || host.endsWith('.localhost')) throw refused('url points to the gateway’s own host');
-  const addresses = await resolveQuickly(host);
-  if (addresses.some(isBlockedAddress)) throw refused('url resolves to a private, loopback, link-local or reserved address');
+  const reason = await privateTargetReason(url);
+  if (reason) throw refused(`url ${reason}`);
   return url.toString();
+}
+
+/**
+ * Why the gateway must not connect to this URL's host (it is, or resolves to, a refused address), or null.
+ * Also for other URLs a tenant gives the gateway to reach (a call's media stream_url).
+ */
+export async function privateTargetReason(url: URL): Promise<string | null> {
+  const host = hostOf(url);
+  if (isIP(host)) return isBlockedAddress(host) ? 'points to a private, loopback, link-local or reserved address' : null;
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'points to the gateway’s own host';
+  const addresses = await resolveQuickly(host);
+  return addresses.some(isBlockedAddress) ? 'resolves to a private, loopback, link-local or reserved address' : null;
 }
 
 async function resolveQuickly(host: string): Promise<string[]> {

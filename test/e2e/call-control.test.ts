@@ -74,6 +74,19 @@ describe('call control over /v1', () => {
     expect([foreign.status, foreign.body.error.code]).toEqual([404, 'not_found']);
   });
 
+  it('a stream_url into the gateway’s own network is refused (SSRF), and nothing starts or is charged', async () => {
+    const t = await tenant('+15125550100');
+    const id = await answered(t, '+15125550100', '+15125550611');
+    for (const streamUrl of ['ws://127.0.0.1:9000/media', 'wss://169.254.169.254/latest', 'wss://[::1]/x', 'wss://media.localhost/x', 'wss://user:pw@media.example.com/a']) {
+      const refused = await action(t, id, 'streaming_start', { stream_url: streamUrl });
+      expect([streamUrl, refused.status, refused.body.error.code]).toEqual([streamUrl, 400, 'invalid_request']);
+      expect(refused.body.error.message).toMatch(/^stream_url (points|resolves|must not)/);
+    }
+    expect(await gw.prisma.callMediaSession.count({ where: { callId: id } })).toBe(0);
+    expect(await gw.prisma.ledgerEntry.count({ where: { tenantId: t.tenantId, kind: 'action_fee' } })).toBe(0);
+    expect((await action(t, id, 'streaming_start', { stream_url: 'wss://media.example.com/a' })).status).toBe(200);
+  });
+
   it('recordings: listed, read, 409 recording_not_ready until available, then a WAV download; deleted; tenant-isolated', async () => {
     const t = await tenant('+15125550100');
     const id = await answered(t, '+15125550100', '+15125550620');
