@@ -20,7 +20,7 @@ export type PubSubTopics = {
   /** A conference (or one of its participants) changed; the outbox event that recorded it. */
   CONFERENCE_CHANGED: [tenantId: string, payload: ConferenceChange];
   /** A porting order entered a new state. */
-  PORTING_ORDER_CHANGED: [tenantId: string, payload: { tenantId: string; portingOrderId: string; status: string }];
+  PORTING_ORDER_CHANGED: [tenantId: string, payload: PortingOrderChangeNotice];
 };
 
 /** The outbox event that recorded a change, as the subscriptions of one resource's changes carry it. */
@@ -56,6 +56,14 @@ export interface BalanceChangeNotice {
 export interface NumberStatusChange extends RecordedEventRef {
   tenantId: string;
   phoneNumberId: string;
+  status: string;
+  /** ISO instant the change's transaction committed. */
+  committedAt: string;
+}
+
+export interface PortingOrderChangeNotice extends RecordedEventRef {
+  tenantId: string;
+  portingOrderId: string;
   status: string;
   /** ISO instant the change's transaction committed. */
   committedAt: string;

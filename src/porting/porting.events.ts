@@ -20,7 +20,7 @@ const EVENT_OF_STATUS: Record<string, EventType> = {
  */
 export async function recordPortingChange(tx: Prisma.TransactionClient, pubSub: PubSub, orderId: string, occurredAt: Date): Promise<PortingOrderView> {
   const order = portingOrderView(await tx.portingOrder.findUniqueOrThrow({ where: { id: orderId }, include: PORTING_ORDER_INCLUDE }));
-  await recordEvent(tx, {
+  const recorded = await recordEvent(tx, {
     tenantId: order.tenantId,
     type: EVENT_OF_STATUS[order.status],
     resourceType: 'porting_order',
@@ -35,6 +35,19 @@ export async function recordPortingChange(tx: Prisma.TransactionClient, pubSub: 
       cancelled_at: order.cancelledAt,
     },
   });
-  afterCommit(tx, () => pubSub.publish('PORTING_ORDER_CHANGED', order.tenantId, { tenantId: order.tenantId, portingOrderId: order.id, status: order.status }));
+  // Built when the hook runs, so committedAt is when the change committed; the event's id and sequence let a
+  // subscriber dedupe and order changes across reconnects, as webhooks do.
+  afterCommit(tx, () =>
+    pubSub.publish('PORTING_ORDER_CHANGED', order.tenantId, {
+      tenantId: order.tenantId,
+      portingOrderId: order.id,
+      status: order.status,
+      eventId: recorded.id,
+      eventType: recorded.type,
+      sequence: recorded.sequence,
+      occurredAt: occurredAt.toISOString(),
+      committedAt: new Date().toISOString(),
+    }),
+  );
   return order;
 }

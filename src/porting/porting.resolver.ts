@@ -4,6 +4,7 @@ import { toConnection } from '../graphql/connection';
 import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
 import { Actor, requireScope } from '../platform/auth/scopes';
+import { PortingOrderChangeNotice } from '../platform/pubsub';
 import { checkPortability, csrCoverage } from './porting-checks.service';
 import { getPortingDocument, listPortingDocuments } from './porting-documents.service';
 import { cancelPortingOrder, createPortingOrder, getPortingOrder, listPortingOrders } from './porting-orders.service';
@@ -16,6 +17,7 @@ import {
   PortingDocument,
   PortingDocumentConnection,
   PortingOrder,
+  PortingOrderChange,
   PortingOrderConnection,
 } from './porting.types';
 
@@ -81,7 +83,7 @@ export class PortingResolver {
   }
 
   @Authorized('numbers:read')
-  @Subscription(() => PortingOrder, {
+  @Subscription(() => PortingOrderChange, {
     description: 'A porting order of the tenant entered a new state (optionally one order).',
     topics: 'PORTING_ORDER_CHANGED',
     topicId: ({ context }: { context: GatewayContext }) => {
@@ -89,15 +91,22 @@ export class PortingResolver {
       requireScope(actor, 'numbers:read');
       return actor.tenantId;
     },
-    filter: ({ payload, args }: { payload: { portingOrderId: string }; args: { id?: string | null } }) => !args.id || payload.portingOrderId === args.id,
+    filter: ({ payload, args }: { payload: PortingOrderChangeNotice; args: { id?: string | null } }) => !args.id || payload.portingOrderId === args.id,
   })
-  portingOrderChanged(
+  async portingOrderChanged(
     @Arg('id', () => ID, { nullable: true }) _id: string | null,
-    @Root() event: { tenantId: string; portingOrderId: string; status: string },
+    @Root() change: PortingOrderChangeNotice,
     @CurrentActor() actor: Actor,
     @Ctx() ctx: GatewayContext,
   ) {
-    return getPortingOrder(ctx, actor, event.portingOrderId);
+    return {
+      ...(await getPortingOrder(ctx, actor, change.portingOrderId)),
+      eventId: change.eventId,
+      eventType: change.eventType,
+      sequence: change.sequence,
+      occurredAt: new Date(change.occurredAt),
+      committedAt: new Date(change.committedAt),
+    };
   }
 }
 

@@ -182,6 +182,24 @@ export class PortingOrder {
 
 export const PortingOrderConnection = Connection('PortingOrder', PortingOrder);
 
+@ObjectType({ description: 'A porting order as it is after a change, with the event that recorded the change.' })
+export class PortingOrderChange extends PortingOrder {
+  @Field(() => ID, { description: 'The outbox event (the id eventRecorded and webhooks carry).' })
+  eventId!: string;
+
+  @Field(() => String, { description: 'porting_order.<status>: submitted, in_process, foc_date_confirmed, partially_ported, ported or cancelled.' })
+  eventType!: string;
+
+  @Field(() => Int, { description: 'Per order, from 1, in commit order: the event’s sequence.' })
+  sequence!: number;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  @Field(() => Date, { description: 'When the gateway committed the change (its clock).' })
+  committedAt!: Date;
+}
+
 @InputType()
 export class PortingUserFeedbackInput {
   @Field(() => String, { nullable: true, description: 'At most 1000 characters.' })

@@ -109,7 +109,12 @@ describe('porting in over /v1 and GraphQL', () => {
     await credit({ db: gw.prisma, pubSub: gw.pubSub, clock }, { tenantId: t.tenantId, kind: 'adjustment', amountCents: 1_000n, description: 'test funds' });
     carrier.portability.set('+15125559021', { fastPortable: true });
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
-    const sub = collect<{ data: { portingOrderChanged: { status: string } } }>(client, 'subscription { portingOrderChanged { status } }', 5);
+    type OrderChange = { status: string; eventId: string; eventType: string; sequence: number; occurredAt: string; committedAt: string; documents: { id: string }[] };
+    const sub = collect<{ data: { portingOrderChanged: OrderChange } }>(
+      client,
+      'subscription { portingOrderChanged { status eventId eventType sequence occurredAt committedAt documents { id } } }',
+      5,
+    );
     const numberChanges = collect<{ data: { numberStatusChanged: { e164: string; status: string; eventId: string; eventType: string; sequence: number } } }>(
       client,
       'subscription { numberStatusChanged { e164 status eventId eventType sequence } }',
@@ -160,10 +165,15 @@ describe('porting in over /v1 and GraphQL', () => {
     expect(await at('2026-12-01T09:00:00Z')).toEqual({ steps: 0 });
 
     expect((await sub.done).map((e) => e.data.portingOrderChanged.status)).toEqual(['submitted', 'in_process', 'foc_date_confirmed', 'partially_ported', 'ported']);
-    const events = await gw.prisma.event.findMany({ where: { resourceId: id }, orderBy: { sequence: 'asc' }, select: { type: true, sequence: true, occurredAt: true } });
+    const events = await gw.prisma.event.findMany({ where: { resourceId: id }, orderBy: { sequence: 'asc' }, select: { id: true, type: true, sequence: true, occurredAt: true } });
     expect(events.map((e) => [e.type, Number(e.sequence)])).toEqual([
       ['porting_order.submitted', 1], ['porting_order.in_process', 2], ['porting_order.foc_date_confirmed', 3], ['porting_order.partially_ported', 4], ['porting_order.ported', 5],
     ]);
+    // Each change names the event that recorded it, so a subscriber can dedupe and order across reconnects.
+    const changes = (await sub.done).map((e) => e.data.portingOrderChanged);
+    expect(changes.map((c) => [c.eventId, c.eventType, c.sequence, c.occurredAt])).toEqual(events.map((e) => [e.id, e.type, Number(e.sequence), e.occurredAt.toISOString()]));
+    for (const c of changes) expect(Date.parse(c.committedAt)).not.toBeNaN();
+    expect(changes[0].documents.map((d) => d.id).sort()).toEqual([...docs].sort());
     // First month pro rata from the FOC: 6 of 30 days (25th) → 30¢, 4 of 30 (27th) → 20¢; no activation fee.
     const fees = await gw.prisma.ledgerEntry.findMany({ where: { tenantId: t.tenantId, kind: { in: ['number_monthly', 'number_activation'] } }, orderBy: { amountCents: 'asc' } });
     expect(fees.map((f) => [f.kind, f.amountCents])).toEqual([['number_monthly', -30n], ['number_monthly', -20n]]);
