@@ -1,5 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { Prisma, PrismaClient } from '../../generated/prisma/client';
+import { attachSql } from './sql';
 
 export { Prisma, PrismaClient };
 /** What services accept: the client itself or the transaction they are composed into. */
@@ -13,16 +15,23 @@ export interface DatabaseOptions {
 }
 
 export function createPrismaClient(opts: DatabaseOptions): PrismaClient {
-  const adapter = new PrismaPg({
+  const pool = new Pool({
     connectionString: opts.url,
     max: opts.poolSize,
     // A dead database must fail requests quickly (503), not hang them until a client gives up.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  if (!opts.onQuery) return new PrismaClient({ adapter });
-  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  // The pool is shared with hand-written SQL (./sql.ts); $disconnect still ends it.
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const onQuery = opts.onQuery;
+  if (!onQuery) {
+    const client = new PrismaClient({ adapter });
+    attachSql(client, pool);
+    return client;
+  }
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   client.$on('query', (e: Prisma.QueryEvent) => onQuery(e.query));
+  attachSql(client, pool, onQuery);
   return client;
 }

@@ -1,0 +1,36 @@
+import { Pool, QueryResultRow } from 'pg';
+import type { Db, PrismaClient } from './client';
+
+/**
+ * Hand-written SQL on the very pool Prisma's driver adapter uses (same connections, same limits). For hot read
+ * paths whose cost is Prisma's row mapping rather than the database: a page of 100 calls costs ~2 ms of CPU
+ * through the client and ~0.7 ms as a plain query mapped by hand (bench/results.md, list rows). Everything that
+ * writes stays on Prisma.
+ *
+ * Values come back as node-postgres parses them: timestamptz → Date, int8 → string (map it with BigInt), uuid
+ * and enums → string, text[] → string[].
+ */
+export interface Sql {
+  rows<R extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<R[]>;
+}
+
+const sqlByClient = new WeakMap<object, Sql>();
+
+/** Called by createPrismaClient: `pool` is the adapter's pool, `onQuery` the same statement counter. */
+export function attachSql(client: PrismaClient, pool: Pool, onQuery?: (sql: string) => void): void {
+  sqlByClient.set(client, {
+    async rows<R extends QueryResultRow>(text: string, values: readonly unknown[]) {
+      onQuery?.(text);
+      return (await pool.query<R>(text, values as unknown[])).rows;
+    },
+  });
+}
+
+/**
+ * The plain-SQL handle of `db`, or undefined inside a transaction (a Prisma transaction client holds its own
+ * connection, which these queries could not join): callers then use Prisma, so a read composed into a
+ * transaction still sees that transaction's writes.
+ */
+export function sqlOf(db: Db): Sql | undefined {
+  return sqlByClient.get(db);
+}
