@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import { actorFromContext, GatewayContext } from '../graphql/context';
 import { Db } from '../platform/db/client';
+import { phoneNumbersByIds } from '../numbers/numbers.queries';
+import { PhoneNumberView } from '../numbers/numbers.service';
 import { CallChargeView, chargesByIds, CallTransitionView, transitionsOf } from './calls.queries';
 import { RECORDING_SELECT, RecordingView } from '../recordings/recordings.service';
 
@@ -8,7 +10,7 @@ import { RECORDING_SELECT, RecordingView } from '../recordings/recordings.servic
 // list of calls resolves each field with one batched, tenant-scoped query, whatever the list's length.
 
 interface CallLoaders {
-  phoneNumber: DataLoader<string, PhoneNumberRow | null>;
+  phoneNumber: DataLoader<string, PhoneNumberView | null>;
   charge: DataLoader<string, CallChargeView | null>;
   transitions: DataLoader<string, CallTransitionView[]>;
   recordings: DataLoader<string, RecordingView[]>;
@@ -23,9 +25,6 @@ function groupBy<T>(ids: readonly string[], rows: T[], key: (row: T) => string):
   return ids.map((id) => by.get(id) ?? []);
 }
 
-/** The whole row: the GraphQL PhoneNumber type reads its fields from it. */
-export type PhoneNumberRow = Awaited<ReturnType<Db['phoneNumber']['findFirstOrThrow']>>;
-
 const perContext = new WeakMap<GatewayContext, CallLoaders>();
 
 export function callLoaders(ctx: GatewayContext): CallLoaders {
@@ -34,8 +33,7 @@ export function callLoaders(ctx: GatewayContext): CallLoaders {
     const tenantId = actorFromContext(ctx).tenantId;
     loaders = {
       phoneNumber: new DataLoader(async (ids) => {
-        const rows = await ctx.db.phoneNumber.findMany({ where: { tenantId, id: { in: [...ids] } } });
-        const found = new Map(rows.map((n) => [n.id, n]));
+        const found = new Map((await phoneNumbersByIds(ctx.db, tenantId, ids)).map((n) => [n.id, n]));
         return ids.map((id) => found.get(id) ?? null);
       }),
       charge: new DataLoader(async (ids) => {

@@ -1,6 +1,9 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { CallDirection, CallStatus } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
+import { asInstance } from '../graphql/instances';
+import { nodesShape } from '../graphql/selection';
 import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
 import { numbersLoaders } from '../numbers/numbers.loaders';
@@ -11,7 +14,7 @@ import { callAction } from './calls.actions';
 import { CallView } from './calls.events';
 import { callLoaders } from './calls.loaders';
 import { callPreflight } from './calls.preflight';
-import { listCalls } from './calls.queries';
+import { ListedCall, listCalls } from './calls.queries';
 import { getCall, placeCall } from './calls.service';
 import { Call, CallCharge, CallConnection, CallPreflight, CallPreflightInput, CallStatusEvent, CallTransition, PlaceCallInput } from './calls.types';
 
@@ -48,8 +51,10 @@ export class CallsResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @CurrentActor() actor: Actor,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    const page = await listCalls(ctx, actor, { status, direction, from, to, placedAfter, placedBefore }, { first, after });
+    const shape = nodesShape(info, ['phoneNumber', 'connection', 'charge'], { from: 'fromNumber', to: 'toNumber' });
+    const page = await listCalls(ctx, actor, { status, direction, from, to, placedAfter, placedBefore }, { first, after }, shape);
     return toConnection({ ...page, nodes: page.nodes.map(toCall) });
   }
 
@@ -101,26 +106,32 @@ function callOfEvent(ctx: GatewayContext, actor: Actor, change: CallStatusChange
   return call;
 }
 
-type CallNode = Call & Pick<CallView, 'chargeLedgerEntryId'>;
+type CallNode = Call & Pick<CallView, 'chargeLedgerEntryId'> & Pick<ListedCall, 'included'>;
 
-function toCall(view: CallView): CallNode {
-  return { ...view, from: view.fromNumber, to: view.toNumber };
+function toCall(view: ListedCall): CallNode {
+  const call = asInstance(Call, view) as CallNode;
+  call.from = view.fromNumber;
+  call.to = view.toNumber;
+  return call;
 }
 
 @Resolver(() => Call)
 export class CallFieldsResolver {
   @FieldResolver(() => PhoneNumber, { nullable: true, description: 'The tenant’s number it was placed from.' })
-  phoneNumber(@Root() call: { phoneNumberId: string | null }, @Ctx() ctx: GatewayContext) {
+  phoneNumber(@Root() call: CallNode, @Ctx() ctx: GatewayContext) {
+    if (call.included?.phoneNumber !== undefined) return call.included.phoneNumber;
     return call.phoneNumberId ? callLoaders(ctx).phoneNumber.load(call.phoneNumberId) : null;
   }
 
   @FieldResolver(() => NumberConnectionResource, { nullable: true })
-  connection(@Root() call: { connectionId: string | null }, @Ctx() ctx: GatewayContext) {
+  connection(@Root() call: CallNode, @Ctx() ctx: GatewayContext) {
+    if (call.included?.connection !== undefined) return call.included.connection;
     return call.connectionId ? numbersLoaders(ctx).connection.load(call.connectionId) : null;
   }
 
   @FieldResolver(() => CallCharge, { nullable: true, description: 'The call_charge ledger entry; null for a call that cost nothing or is in flight.' })
-  charge(@Root() call: { chargeLedgerEntryId?: string | null }, @Ctx() ctx: GatewayContext) {
+  charge(@Root() call: CallNode, @Ctx() ctx: GatewayContext) {
+    if (call.included?.charge !== undefined) return call.included.charge;
     return call.chargeLedgerEntryId ? callLoaders(ctx).charge.load(call.chargeLedgerEntryId) : null;
   }
 

@@ -1,4 +1,7 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { asInstance } from '../graphql/instances';
+import { nodesShape } from '../graphql/selection';
 import { NumberType, PhoneNumberStatus } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
 import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
@@ -6,7 +9,8 @@ import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { NumberStatusChange } from '../platform/pubsub';
 import { createConnection, getDefaultConnection, listConnections, renameConnection } from './connections.service';
-import { getPhoneNumber, listPhoneNumbers, orderNumbers, searchAvailable } from './numbers.service';
+import { getPhoneNumber, orderNumbers, searchAvailable } from './numbers.service';
+import { ListedNumber, listPhoneNumbers } from './numbers.queries';
 import { numbersLoaders } from './numbers.loaders';
 import { getReservation, releaseReservation, reserveNumbers } from './reservations.service';
 import {
@@ -45,8 +49,11 @@ export class NumbersResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @CurrentActor() actor: Actor,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection(await listPhoneNumbers(ctx, actor, { status, numberType, connectionId }, { first, after }));
+    const shape = nodesShape(info, ['connection', 'emergencyAddress']);
+    const page = await listPhoneNumbers(ctx, actor, { status, numberType, connectionId }, { first, after }, shape);
+    return toConnection({ ...page, nodes: page.nodes.map((n) => asInstance(PhoneNumber, n)) });
   }
 
   @Authorized('numbers:read')
@@ -164,12 +171,14 @@ export class NumbersResolver {
 @Resolver(() => PhoneNumber)
 export class PhoneNumberFieldsResolver {
   @FieldResolver(() => NumberConnectionResource, { nullable: true, description: 'The connection the number is assigned to.' })
-  connection(@Root() number: { connectionId: string | null }, @Ctx() ctx: GatewayContext) {
+  connection(@Root() number: ListedNumber, @Ctx() ctx: GatewayContext) {
+    if (number.included?.connection !== undefined) return number.included.connection;
     return number.connectionId ? numbersLoaders(ctx).connection.load(number.connectionId) : null;
   }
 
   @FieldResolver(() => EmergencyAddress, { nullable: true, description: 'The number’s emergency endpoint address; null = not emergency-capable.' })
-  emergencyAddress(@Root() number: { emergencyAddressId: string | null }, @Ctx() ctx: GatewayContext) {
+  emergencyAddress(@Root() number: ListedNumber, @Ctx() ctx: GatewayContext) {
+    if (number.included?.emergencyAddress !== undefined) return number.included.emergencyAddress;
     return number.emergencyAddressId ? numbersLoaders(ctx).emergencyAddress.load(number.emergencyAddressId) : null;
   }
 

@@ -7,7 +7,6 @@ import { Actor, requireScope } from '../platform/auth/scopes';
 import { afterCommit, inTransaction } from '../platform/db/transaction';
 import { ApiError, invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
-import { NEWEST_FIRST, Page, PageArgs, paginate } from '../platform/pagination';
 import { ServiceDeps, withDb } from '../platform/service-deps';
 import { Capability, CarrierNumberEvent } from './carrier-port';
 import { requireCarrier, validPhoneNumbers } from './numbers.shared';
@@ -46,7 +45,7 @@ export interface PhoneNumberView {
   emergencyAddressId: string | null;
 }
 
-const VIEW_SELECT = {
+export const VIEW_SELECT = {
   id: true, e164: true, countryCode: true, numberType: true, capabilities: true, status: true, monthlyPriceCentsCustomer: true,
   activationPriceCentsCustomer: true, connectionId: true, customerReference: true, cnamLookupEnabled: true, cnamDisplayName: true,
   techPrefixEnabled: true, inboundCallScreening: true, messagingEnabled: true, failureReason: true, orderedAt: true, activatedAt: true,
@@ -309,31 +308,3 @@ export async function getPhoneNumber(deps: ServiceDeps, actor: Actor, id: string
   return found;
 }
 
-export interface PhoneNumberFilter {
-  status?: string | null;
-  numberType?: string | null;
-  connectionId?: string | null;
-}
-
-const STATUSES: readonly PhoneNumberStatus[] = ['pending', 'active', 'failed', 'released'];
-
-export async function listPhoneNumbers(deps: ServiceDeps, actor: Actor, filter: PhoneNumberFilter, page: PageArgs): Promise<Page<PhoneNumberView>> {
-  requireScope(actor, 'numbers:read');
-  if (filter.status && !(STATUSES as readonly string[]).includes(filter.status)) throw invalidRequest(`status must be one of ${STATUSES.join(', ')}`, 'status');
-  const numberType = filter.numberType ? parseNumberType(filter.numberType) : undefined;
-  if (filter.connectionId && !isUuid(filter.connectionId)) throw invalidRequest('connection_id is not a connection id', 'connection_id');
-  return paginate(page, (take, cursor) =>
-    deps.db.phoneNumber.findMany({
-      where: {
-        tenantId: actor.tenantId,
-        ...(filter.status ? { status: filter.status as PhoneNumberStatus } : {}),
-        ...(numberType ? { numberType } : {}),
-        ...(filter.connectionId ? { connectionId: filter.connectionId } : {}),
-        ...cursor,
-      },
-      orderBy: NEWEST_FIRST,
-      take,
-      select: VIEW_SELECT,
-    }),
-  );
-}

@@ -1,3 +1,4 @@
+import { Conditions } from './db/sql';
 import { invalidRequest } from './errors';
 import { isUuid } from './ids';
 
@@ -52,7 +53,24 @@ export const NEWEST_FIRST = [{ createdAt: 'desc' as const }, { id: 'desc' as con
 /** Fetches one row more than asked, to know whether there is a next page without a count. */
 export async function paginate<T extends Position>(args: PageArgs, fetch: (take: number, cursorWhere: ReturnType<typeof afterCursor>) => Promise<T[]>): Promise<Page<T>> {
   const size = pageSize(args.first);
-  const rows = await fetch(size + 1, afterCursor(args.after));
+  return pageOf(size, await fetch(size + 1, afterCursor(args.after)));
+}
+
+/**
+ * The same page over hand-written SQL: adds the cursor's condition on `alias` to `where`, then `fetch` reads
+ * `take` rows ordered `created_at DESC, id DESC`.
+ */
+export async function paginateSql<T extends Position>(args: PageArgs, where: Conditions, alias: string, fetch: (take: number) => Promise<T[]>): Promise<Page<T>> {
+  const size = pageSize(args.first);
+  if (args.after) {
+    const { createdAt, id } = decodeCursor(args.after);
+    // A row comparison: the (created_at, id) index serves it, and it is the Prisma cursor's OR in one condition.
+    where.and(`(${alias}.created_at, ${alias}.id) < (${where.p(createdAt)}::timestamptz, ${where.p(id)}::uuid)`);
+  }
+  return pageOf(size, await fetch(size + 1));
+}
+
+function pageOf<T extends Position>(size: number, rows: T[]): Page<T> {
   const nodes = rows.slice(0, size);
   return { nodes, hasNextPage: rows.length > size, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1]) : null };
 }

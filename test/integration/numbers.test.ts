@@ -1,7 +1,8 @@
 import { verifyLedger } from '../../src/billing/ledger.service';
 import { ManualClock } from '../../src/platform/clock';
 import { systemActor } from '../../src/platform/auth/scopes';
-import { getPhoneNumber, listPhoneNumbers, orderNumbers, searchAvailable, startNumberActivation } from '../../src/numbers/numbers.service';
+import { getPhoneNumber, orderNumbers, searchAvailable, startNumberActivation } from '../../src/numbers/numbers.service';
+import { listPhoneNumbers } from '../../src/numbers/numbers.queries';
 import { proratedMonthlyCents } from '../../src/numbers/pricing.service';
 import { chargeMonthlyNumberFees } from '../../src/numbers/numbers.jobs';
 import { getReservation, releaseReservation, reserveNumbers } from '../../src/numbers/reservations.service';

@@ -22,6 +22,10 @@ export function createPrismaClient(opts: DatabaseOptions): PrismaClient {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
+  // An idle connection that dies (the server restarted, an administrator ended it) only leaves the pool, and the
+  // next query opens another. Without a listener that error would end the process; the pool can be used by
+  // hand-written SQL before Prisma attaches its own.
+  pool.on('error', () => undefined);
   // The pool is shared with hand-written SQL (./sql.ts); $disconnect still ends it.
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const onQuery = opts.onQuery;

@@ -34,3 +34,26 @@ export function attachSql(client: PrismaClient, pool: Pool, onQuery?: (sql: stri
 export function sqlOf(db: Db): Sql | undefined {
   return sqlByClient.get(db);
 }
+
+/**
+ * The WHERE clause of a hand-written query, with its numbered parameters: `w.and(\`status = ${w.p(status)}\`)`.
+ */
+export class Conditions {
+  readonly values: unknown[] = [];
+  private readonly parts: string[] = [];
+
+  /** Adds a parameter and returns its placeholder. */
+  p(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  and(condition: string): this {
+    this.parts.push(condition);
+    return this;
+  }
+
+  get sql(): string {
+    return this.parts.length ? this.parts.join(' AND ') : 'TRUE';
+  }
+}
