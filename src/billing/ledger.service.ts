@@ -1,12 +1,14 @@
 import { LedgerKind } from '../generated/prisma/client';
-import { Db } from '../platform/db/client';
+import { Db, Prisma } from '../platform/db/client';
+import { PREPARED } from '../platform/db/prepared';
 import { afterCommit } from '../platform/db/transaction';
 import { ApiError, ErrorCode } from '../platform/errors';
 import { ServiceDeps } from '../platform/service-deps';
 
 // The only way money moves. Each movement is ONE statement: the conditional UPDATE of the tenant's cached
-// balance and the INSERT of its ledger row, chained in a CTE. The tenant row is locked for that statement only,
-// two debits can never both spend the last cent, and balance == sum(ledger) holds at every commit.
+// balance and the INSERT of its ledger row, chained in a CTE. The tenant row is locked from that statement to the
+// commit, two debits can never both spend the last cent, and balance == sum(ledger) holds at every commit. Both
+// statements are PREPARED (platform/db/prepared.ts): planned once per connection, not on every movement.
 
 export interface Movement {
   tenantId: string;
@@ -38,7 +40,7 @@ export interface DebitOptions {
 
 export async function debit(deps: ServiceDeps, m: Movement, opts: DebitOptions = {}): Promise<PostedEntry> {
   assertPositive(m.amountCents);
-  const rows = await deps.db.$queryRaw<PostedEntry[]>`
+  const rows = await deps.db.$queryRaw<PostedEntry[]>`${Prisma.raw(PREPARED)}
     WITH t AS (
       UPDATE tenants SET balance_cents = balance_cents - ${m.amountCents}, balance_sequence = balance_sequence + 1, updated_at = now()
       WHERE id = ${m.tenantId}::uuid
@@ -55,7 +57,7 @@ export async function debit(deps: ServiceDeps, m: Movement, opts: DebitOptions =
 
 export async function credit(deps: ServiceDeps, m: Movement): Promise<PostedEntry> {
   assertPositive(m.amountCents);
-  const rows = await deps.db.$queryRaw<PostedEntry[]>`
+  const rows = await deps.db.$queryRaw<PostedEntry[]>`${Prisma.raw(PREPARED)}
     WITH t AS (
       UPDATE tenants SET balance_cents = balance_cents + ${m.amountCents}, balance_sequence = balance_sequence + 1, updated_at = now()
       WHERE id = ${m.tenantId}::uuid

@@ -1,5 +1,7 @@
-import { credit, debit, verifyLedger } from '../../src/billing/ledger.service';
+import { credit, debit, onDebit, PostedEntry, verifyLedger } from '../../src/billing/ledger.service';
+import { inTransaction } from '../../src/platform/db/transaction';
 import { ApiError } from '../../src/platform/errors';
+import { withDb } from '../../src/platform/service-deps';
 import { fundedTenant, serviceDeps } from '../helpers/services';
 
 describe('the ledger', () => {
@@ -23,6 +25,93 @@ describe('the ledger', () => {
     expect(await balanceOf(tenantId)).toBe(1_000n - 21n * 70n);
     expect(await balanceOf(tenantId)).toBeGreaterThanOrEqual(-500n);
     expect(await verifyLedger(deps.prisma)).toEqual([]);
+  });
+
+  it('racing debits and credits on one tenant: consecutive sequence numbers, each entry the balance before it plus its amount', async () => {
+    const tenantId = await fundedTenant(deps, 10_000n);
+    const { balanceSequence: start } = await deps.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+    const moves = Array.from({ length: 80 }, (_, i) => (i % 4 === 3 ? 5n : -(1n + BigInt(i % 7))));
+    const posted = await Promise.all(
+      moves.map(async (amount, i): Promise<[bigint, PostedEntry]> => {
+        const m = { tenantId, kind: amount < 0n ? ('action_fee' as const) : ('refund' as const), amountCents: amount < 0n ? -amount : amount, description: `move ${i}` };
+        return [amount, amount < 0n ? await debit(deps, m) : await credit(deps, m)];
+      }),
+    );
+    const bySequence = [...posted].sort(([, a], [, b]) => Number(a.balanceSequence - b.balanceSequence));
+    expect(bySequence.map(([, e]) => e.balanceSequence)).toEqual(moves.map((_, i) => start + 1n + BigInt(i)));
+    let balance = 10_000n;
+    for (const [amount, entry] of bySequence) {
+      balance += amount;
+      expect(entry.balanceAfterCents).toBe(balance);
+    }
+    const stored = await deps.prisma.ledgerEntry.findMany({ where: { id: { in: posted.map(([, e]) => e.id) } } });
+    expect(new Map(stored.map((e) => [e.id, e.balanceAfterCents]))).toEqual(new Map(posted.map(([, e]) => [e.id, e.balanceAfterCents])));
+    expect(await balanceOf(tenantId)).toBe(balance);
+    expect(await verifyLedger(deps.prisma)).toEqual([]);
+  });
+
+  it('inside a transaction, a debit holds the row until commit: a racing debit of the last cent waits, then is refused; after a rollback it passes', async () => {
+    const tenantId = await fundedTenant(deps, 100n);
+    const heard: bigint[] = [];
+    const stop = onDebit((id, balanceAfter) => id === tenantId && heard.push(balanceAfter));
+    try {
+      for (const outcome of ['commit', 'rollback'] as const) {
+        let debited!: () => void;
+        let finish!: () => void;
+        const inside = new Promise<void>((r) => (debited = r));
+        const held = new Promise<void>((r) => (finish = r));
+        const first = inTransaction(deps.db, async (tx) => {
+          await debit(withDb(deps, tx), { tenantId, kind: 'action_fee', amountCents: 100n, description: `all of it (${outcome})` });
+          debited();
+          await held;
+          if (outcome === 'rollback') throw new Error('rolled back on purpose');
+        });
+        await inside;
+        let secondSettled = false;
+        const second = debit(deps, { tenantId, kind: 'action_fee', amountCents: 1n, description: `the last cent (${outcome})` }).finally(() => (secondSettled = true));
+        await new Promise((r) => setTimeout(r, 300));
+        expect(secondSettled).toBe(false); // waiting on the row the open transaction holds
+        finish();
+        if (outcome === 'commit') {
+          await first;
+          await expect(second).rejects.toMatchObject({ code: 'balance_insufficient' });
+          expect(await balanceOf(tenantId)).toBe(0n);
+          await credit(deps, { tenantId, kind: 'adjustment', amountCents: 100n, description: 'refill' });
+        } else {
+          await expect(first).rejects.toThrow('rolled back on purpose');
+          await second;
+          expect(await balanceOf(tenantId)).toBe(99n);
+        }
+      }
+      // Announced: the committed debit and the one that passed after the rollback, not the rolled-back one.
+      await new Promise((r) => setImmediate(r));
+      expect(heard).toEqual([0n, 99n]);
+      expect(await deps.prisma.ledgerEntry.count({ where: { tenantId, description: { contains: 'rollback' } } })).toBe(1);
+      expect(await verifyLedger(deps.prisma)).toEqual([]);
+    } finally {
+      stop();
+    }
+  });
+
+  it('debits and credits are planned once per connection, inside transactions too; other statements stay unnamed', async () => {
+    const one = await serviceDeps({ poolSize: 1 }); // one connection: every statement below runs on it
+    try {
+      const tenantId = await fundedTenant(one, 1_000n);
+      for (let i = 0; i < 3; i++) await debit(one, { tenantId, kind: 'action_fee', amountCents: 1n, description: `fee ${i}` });
+      await inTransaction(one.db, (tx) => debit(withDb(one, tx), { tenantId, kind: 'action_fee', amountCents: 1n, description: 'fee in a transaction' }));
+      await expect(debit(one, { tenantId, kind: 'action_fee', amountCents: 10_000n, description: 'too much' })).rejects.toMatchObject({ code: 'balance_insufficient' });
+      const prepared = await one.prisma.$queryRaw<{ name: string; statement: string; executions: bigint }[]>`
+        SELECT name, statement, generic_plans + custom_plans AS executions FROM pg_prepared_statements ORDER BY executions`;
+      // The credit that funded the tenant, and the debit (the one that checks availability): five executions of
+      // one prepared statement.
+      expect(prepared.map((p) => [p.name.startsWith('prepared_'), p.statement.includes('credit_limit_cents - held_cents'), p.executions])).toEqual([
+        [true, false, 1n],
+        [true, true, 5n],
+      ]);
+      expect(await balanceOf(tenantId)).toBe(996n);
+    } finally {
+      await one.close();
+    }
   });
 
   it('records each entry with the balance after it, in order', async () => {

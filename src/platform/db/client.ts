@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { Prisma, PrismaClient } from '../../generated/prisma/client';
+import { statementName } from './prepared';
 import { attachSql } from './sql';
 
 export { Prisma, PrismaClient };
@@ -27,7 +28,7 @@ export function createPrismaClient(opts: DatabaseOptions): PrismaClient {
   // hand-written SQL before Prisma attaches its own.
   pool.on('error', () => undefined);
   // The pool is shared with hand-written SQL (./sql.ts); $disconnect still ends it.
-  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true, statementNameGenerator: statementName });
   const onQuery = opts.onQuery;
   if (!onQuery) {
     const client = new PrismaClient({ adapter });
