@@ -27,6 +27,19 @@ export function auditJsonText(value: Record<string, unknown>): string {
   return JSON.stringify(value, bigintAsNumber);
 }
 
+/**
+ * The same audit row as recordAudit, as an INSERT to run inside another statement (a CTE of the change's own
+ * statement), so the change and its audit row cost one round trip.
+ */
+export function auditRowInsert(actor: Actor, change: AuditChange): Prisma.Sql {
+  const who = auditActor(actor);
+  const json = (value: Record<string, unknown> | null | undefined) => (value ? auditJsonText(value) : null);
+  return Prisma.sql`
+    INSERT INTO audit_log (tenant_id, actor_key_id, actor, action, resource_type, resource_id, before, after, request_id, created_at)
+    VALUES (${actor.tenantId}::uuid, ${who.actorKeyId}::uuid, ${who.actor}, ${change.action}, ${change.resourceType}, ${change.resourceId},
+            ${json(change.before)}::jsonb, ${json(change.after)}::jsonb, ${who.requestId}, ${new Date()}::timestamptz)`;
+}
+
 /** Who changes what belongs to no tenant (destination rates): an operator tool, named in the audit row. */
 export interface PlatformActor {
   label: string;

@@ -47,6 +47,9 @@ export interface CallView {
   screening: CallScreening | null;
 }
 
+/** CallView's enum columns: raw SQL reads them as text, as Prisma does. */
+const ENUM_FIELDS = new Set(['direction', 'status', 'answeringMachineDetection', 'screening']);
+
 export const CALL_SELECT = {
   id: true, tenantId: true, direction: true, fromNumber: true, toNumber: true, phoneNumberId: true, connectionId: true, destinationCountry: true,
   carrierCostPerMinuteMillicents: true, status: true, timeoutSecs: true, answeringMachineDetection: true, record: true, amdResult: true, upstreamCallId: true,
@@ -54,6 +57,16 @@ export const CALL_SELECT = {
   includedSeconds: true, markupBps: true, holdId: true, chargeCents: true, chargeLedgerEntryId: true, createdAt: true,
   bridgedCallId: true, bridgedAt: true, screening: true,
 } as const;
+
+/**
+ * CALL_SELECT's columns for raw SQL (a row lock, an UPDATE … RETURNING), named and typed as CallView, so a
+ * statement that locks or changes a call also reads it instead of needing a second statement.
+ */
+export const CALL_COLUMNS = Prisma.raw(
+  Object.keys(CALL_SELECT)
+    .map((field) => `${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}${ENUM_FIELDS.has(field) ? '::text' : ''} AS "${field}"`)
+    .join(', '),
+);
 
 /** The event type announcing that a call reached `status`. */
 export function eventTypeOf(status: CallStatus): EventType {
@@ -69,7 +82,13 @@ export function eventTypeOf(status: CallStatus): EventType {
   }
 }
 
-export async function recordCallEvent(tx: Prisma.TransactionClient, call: CallView, occurredAt: Date, type: EventType = eventTypeOf(call.status)): Promise<RecordedEvent> {
+export async function recordCallEvent(
+  tx: Prisma.TransactionClient,
+  call: CallView,
+  occurredAt: Date,
+  type: EventType = eventTypeOf(call.status),
+  alsoWrite?: (eventId: string) => Prisma.Sql[],
+): Promise<RecordedEvent> {
   return recordEvent(tx, {
     tenantId: call.tenantId,
     type,
@@ -98,5 +117,13 @@ export async function recordCallEvent(tx: Prisma.TransactionClient, call: CallVi
       charge_cents: call.chargeCents,
       screening: call.screening,
     },
-  });
+  }, alsoWrite);
+}
+
+/** A call's transition row (from → to, the event announcing it), as an INSERT for the event's statement. */
+export function transitionInsert(call: CallView, to: CallStatus, occurredAt: Date, eventId: string, ending?: { hangupCause: string; hangupSource: string }): Prisma.Sql {
+  const detail = ending ? JSON.stringify({ hangup_cause: ending.hangupCause, hangup_source: ending.hangupSource }) : null;
+  return Prisma.sql`
+    INSERT INTO call_transitions (call_id, from_status, to_status, event_id, detail, occurred_at, created_at)
+    VALUES (${call.id}::uuid, ${call.status}::call_status, ${to}::call_status, ${eventId}::uuid, ${detail}::jsonb, ${occurredAt}::timestamptz, ${new Date()}::timestamptz)`;
 }

@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.service';
+import { auditRowInsert, recordAudit } from '../audit/audit.service';
 import { consume, extend, release } from '../billing/holds.service';
 import { effectivePricing } from '../billing/plans.service';
 import { Prisma } from '../generated/prisma/client';
@@ -8,7 +8,8 @@ import { afterCommit, inTransaction } from '../platform/db/transaction';
 import { isUuid } from '../platform/ids';
 import { ServiceDeps, withDb } from '../platform/service-deps';
 import { CallLegEvent } from './carrier-port';
-import { CALL_SELECT, CallView, isTerminal, recordCallEvent } from './calls.events';
+import { CALL_COLUMNS, CALL_SELECT, CallView, isTerminal, recordCallEvent, transitionInsert } from './calls.events';
+import { RecordedEvent } from '../events/events.service';
 import { debit } from '../billing/ledger.service';
 import { stopCallMedia } from './calls.media-end';
 import { leaveConferencesOnHangup } from '../conferences/conferences.hangup';
@@ -24,6 +25,7 @@ import { receiveInboundCall } from './calls.inbound';
 const RANK: Record<CallStatus, number> = { queued: 0, initiated: 1, ringing: 2, answered: 3, completed: 4, busy: 4, no_answer: 4, failed: 4, canceled: 4 };
 
 const STAMP: Partial<Record<CallStatus, 'initiatedAt' | 'ringingAt' | 'answeredAt'>> = { initiated: 'initiatedAt', ringing: 'ringingAt', answered: 'answeredAt' };
+const STAMP_COLUMN = { initiatedAt: 'initiated_at', ringingAt: 'ringing_at', answeredAt: 'answered_at' } as const;
 
 export interface Ending {
   hangupCause: string;
@@ -41,33 +43,46 @@ export function canMove(from: CallStatus, to: CallStatus): boolean {
  * rest released; an unanswered call costs nothing.
  */
 export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, call: CallView, to: CallStatus, at: Date, ending?: Ending): Promise<CallView> {
-  const data: Prisma.CallUpdateInput = { status: to };
   const stamp = STAMP[to];
-  if (stamp) data[stamp] = at;
+  let moved: CallView;
   let settlement: Settlement | null = null;
-  if (isTerminal(to)) {
+  // The transition and audit rows are written by the event's own statement (recordEvent's alsoWrite).
+  const rows = (moved: CallView, extra: Prisma.Sql[]) => (eventId: string) => [
+    ...extra,
+    transitionInsert(call, to, at, eventId, ending),
+    auditRowInsert(systemActor(call.tenantId, `call:${call.id}`), {
+      action: `call.${to}`,
+      resourceType: 'call',
+      resourceId: call.id,
+      before: { status: call.status },
+      after: { status: to, ...(isTerminal(to) ? { billable_seconds: moved.billableSeconds, charge_cents: moved.chargeCents } : {}) },
+    }),
+  ];
+  let event: RecordedEvent;
+  if (!isTerminal(to)) {
+    // A move on: the row under our lock changes only as written here, so the event is built from it, and the
+    // UPDATE joins the event's statement (one round trip for the whole transition).
+    moved = { ...call, status: to, ...(stamp ? { [stamp]: at } : {}) };
+    const update = Prisma.sql`UPDATE calls SET status = ${to}::call_status${stamp ? Prisma.sql`, ${Prisma.raw(STAMP_COLUMN[stamp])} = ${at}::timestamptz` : Prisma.empty} WHERE id = ${call.id}::uuid`;
+    event = await recordCallEvent(tx, moved, at, undefined, rows(moved, [update]));
+  } else {
+    const data: Prisma.CallUpdateInput = { status: to };
     // Hangup can't come before what was already recorded (clocks of two sources): clamp, never rate negative time.
     const endedAt = new Date(Math.max(at.getTime(), call.answeredAt?.getTime() ?? 0, call.queuedAt.getTime()));
     Object.assign(data, { endedAt, hangupCause: ending?.hangupCause ?? null, hangupSource: ending?.hangupSource ?? null });
     settlement = await rateEnding(tx, call, to, endedAt);
     Object.assign(data, settlement.columns);
+    moved = await tx.call.update({ where: { id: call.id }, data, select: CALL_SELECT });
+    const [running] = await tx.$queryRaw<{ media: boolean; conference: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM recordings WHERE call_id = ${call.id}::uuid AND status = 'recording')
+             OR EXISTS (SELECT 1 FROM call_media_sessions WHERE call_id = ${call.id}::uuid AND status = 'active') AS media,
+             EXISTS (SELECT 1 FROM conference_participants WHERE call_id = ${call.id}::uuid AND status = 'joined') AS conference`;
+    // What the call was running stops first, so its events come before the call's hangup in the call's sequence.
+    if (running.media) await stopCallMedia(tx, moved, moved.endedAt ?? at);
+    // And a call in a conference leaves it (the conference's events are of the conference, in its own sequence).
+    if (running.conference) await leaveConferencesOnHangup(tx, deps, moved, moved.endedAt ?? at);
+    event = await recordCallEvent(tx, moved, at, undefined, rows(moved, []));
   }
-  let moved = await tx.call.update({ where: { id: call.id }, data, select: CALL_SELECT });
-  // What the call was running stops first, so its events come before the call's hangup in the call's sequence.
-  if (isTerminal(to)) await stopCallMedia(tx, moved, moved.endedAt ?? at);
-  // And a call in a conference leaves it (the conference's events are of the conference, in its own sequence).
-  if (isTerminal(to)) await leaveConferencesOnHangup(tx, deps, moved, moved.endedAt ?? at);
-  const event = await recordCallEvent(tx, moved, at);
-  await tx.callTransition.create({
-    data: { callId: call.id, fromStatus: call.status, toStatus: to, eventId: event.id, occurredAt: at, detail: ending ? { hangup_cause: ending.hangupCause, hangup_source: ending.hangupSource } : undefined },
-  });
-  await recordAudit(tx, systemActor(call.tenantId, `call:${call.id}`), {
-    action: `call.${to}`,
-    resourceType: 'call',
-    resourceId: call.id,
-    before: { status: call.status },
-    after: { status: to, ...(isTerminal(to) ? { billable_seconds: moved.billableSeconds, charge_cents: moved.chargeCents } : {}) },
-  });
   // The money moves last: settling the hold locks the tenant's row (balance, held) until this transaction
   // commits, and every placement and charge of the tenant waits on that row meanwhile.
   if (settlement) moved = await settleHold(tx, deps, moved, settlement);
@@ -163,12 +178,14 @@ async function settleHold(tx: Prisma.TransactionClient, deps: ServiceDeps, call:
     description: `${call.direction === 'inbound' ? `Inbound call from ${call.fromNumber} to ${call.toNumber}` : `Call to ${call.toNumber}`}, ${hold.chargedSeconds} s charged of ${hold.billableSeconds} s`,
     reference: { type: 'call', id: call.id },
   });
-  return tx.call.update({ where: { id: call.id }, data: { chargeEntry: { connect: { id: consumed.ledgerEntryId! } } }, select: CALL_SELECT });
+  // The entry was written by this transaction: set its id, no `connect` (which reads it back, then the call).
+  return tx.call.update({ where: { id: call.id }, data: { chargeLedgerEntryId: consumed.ledgerEntryId! }, select: CALL_SELECT });
 }
 
+/** The call, locked until the transaction ends, read in the same statement. */
 export async function lockCall(tx: Prisma.TransactionClient, id: string): Promise<CallView | null> {
-  const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM calls WHERE id = ${id}::uuid FOR UPDATE`;
-  return locked ? tx.call.findUnique({ where: { id }, select: CALL_SELECT }) : null;
+  const [locked] = await tx.$queryRaw<CallView[]>`SELECT ${CALL_COLUMNS} FROM calls WHERE id = ${id}::uuid FOR UPDATE`;
+  return locked ?? null;
 }
 
 /** The status a carrier event moves a call to (machine detection changes none: the call stays answered). */

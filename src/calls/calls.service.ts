@@ -20,7 +20,7 @@ import {
   parseNumber,
   priceOfCall,
 } from './calls.checks';
-import { CALL_SELECT, CallView, isTerminal, TERMINAL } from './calls.events';
+import { CALL_COLUMNS, CALL_SELECT, CallView, isTerminal, TERMINAL } from './calls.events';
 import { reserveAndRecordCall } from './calls.placement';
 import { lockCall, moveCall } from './calls.progress';
 import { findDestinationRate, noPricing } from './rates.service';
@@ -137,12 +137,15 @@ async function dial(deps: ServiceDeps, carrier: CallCarrier, callId: string, leg
     await deps.db.call.updateMany({ where: { id: callId }, data: { idempotencyKey: null } });
     throw err;
   }
-  const [current] = await deps.db.$queryRaw<{ ended: boolean }[]>`
+  // The leg's id is stored and the call read back in one statement: it is what the request answers.
+  const [current] = await deps.db.$queryRaw<(CallView & { ended: boolean })[]>`
     UPDATE calls SET upstream_call_id = ${upstreamCallId} WHERE id = ${callId}::uuid AND upstream_call_id IS NULL
-    RETURNING status = ANY(${TERMINAL}::call_status[]) AND answered_at IS NULL AS ended`;
+    RETURNING ${CALL_COLUMNS}, status = ANY(${TERMINAL}::call_status[]) AND answered_at IS NULL AS ended`;
   // Hung up while the dial was on its way (the call ended without a leg): the leg that just started must not ring on.
   if (current?.ended) await carrier.hangup(upstreamCallId).catch(() => undefined);
-  return deps.db.call.findUniqueOrThrow({ where: { id: callId }, select: CALL_SELECT });
+  if (!current) return deps.db.call.findUniqueOrThrow({ where: { id: callId }, select: CALL_SELECT });
+  const { ended: _ended, ...call } = current;
+  return call;
 }
 
 /** Ends a call the carrier has no leg for (never dialled, or lost), settling its hold; null when it had already ended. */

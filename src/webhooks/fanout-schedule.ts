@@ -1,19 +1,22 @@
 import { Prisma } from '../generated/prisma/client';
 import { addJob } from '../platform/jobs';
 
+// An event's webhook fan-out is scheduled in the event's own transaction: the marker and the job commit with the
+// event or not at all, so a crash after commit loses nothing and a rollback sends nothing.
+
 /**
- * Called by recordEvent in the event's own transaction: queues the event's webhook fan-out when its tenant
- * has an enabled subscription. The job and the fan-out marker commit with the event or not at all, so a
- * crash after commit loses nothing and a rollback sends nothing.
+ * The fan-out marker's insert, a CTE of recordEvent's statement (where the new event is `ev`): written only when
+ * the event's tenant has an enabled subscription. It returns the marked event's id: then queue its job.
  */
-export async function scheduleWebhookFanout(
-  tx: Prisma.TransactionClient,
-  event: { id: string; tenantId: string; resourceType: string; resourceId: string; sequence: bigint | number },
-): Promise<void> {
-  const marked = await tx.$queryRaw<{ event_id: string }[]>`
+export function fanoutMarker(tenantId: string): Prisma.Sql {
+  return Prisma.sql`
     INSERT INTO webhook_fanouts (event_id, resource_type, resource_id, sequence)
-    SELECT ${event.id}::uuid, ${event.resourceType}, ${event.resourceId}, ${BigInt(event.sequence)}
-     WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE tenant_id = ${event.tenantId}::uuid AND enabled)
+    SELECT ev.id, ev.resource_type, ev.resource_id, ev.sequence FROM ev
+     WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE tenant_id = ${tenantId}::uuid AND enabled)
     RETURNING event_id`;
-  if (marked.length) await addJob(tx, 'webhooks.fanout', { eventId: event.id }, { jobKey: `webhook-fanout:${event.id}` });
+}
+
+/** The fan-out job of an event whose marker was written, in the same transaction. */
+export async function queueWebhookFanout(tx: Prisma.TransactionClient, eventId: string): Promise<void> {
+  await addJob(tx, 'webhooks.fanout', { eventId }, { jobKey: `webhook-fanout:${eventId}` });
 }
