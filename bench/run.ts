@@ -83,7 +83,10 @@ async function main() {
     for (const p of [raw, rawLists, plain]) await stopProcess(p);
 
     if (want('placement')) {
-      rows.push(await placementRow(prisma, deps, gateway.port, true));
+      const peak = await placementRow(prisma, deps, gateway.port, true);
+      rows.push(peak);
+      // The way the query rows measure latency: a fixed rate the gateway can carry, 70% of its own closed-loop peak.
+      rows.push(await placementRow(prisma, deps, gateway.port, true, Math.max(1, Math.floor(peak.gatewayRps * 0.7))));
       rows.push(await placementRow(prisma, deps, gateway.port, false));
       progress('placement');
     }
