@@ -1,5 +1,6 @@
 import { ApiError } from '../errors';
 import { Db } from '../db/client';
+import { sqlOf } from '../db/sql';
 import { parseApiKey, secretMatches } from './api-key-format';
 import { Actor, isScope, Scope } from './scopes';
 
@@ -48,13 +49,7 @@ export async function authenticate(db: Db, authorization: string | undefined, re
   }
   const parsed = parseApiKey(match[1]);
   if (!parsed) return invalidKey();
-  // One statement for the key and its tenant (status, and the account a read-only request may answer from): this
-  // runs before every operation, so it is the gateway's hottest query.
-  const [key] = await db.$queryRaw<KeyRow[]>`
-    SELECT k.id, k.tenant_id, k.secret_hash, k.scopes, k.revoked_at, k.expires_at, t.status::text AS tenant_status,
-           t.name AS tenant_name, t.balance_cents, t.credit_limit_cents, t.held_cents, t.currency
-      FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
-     WHERE k.prefix = ${parsed.prefix}`;
+  const key = await keyByPrefix(db, parsed.prefix);
   if (!key || !secretMatches(parsed.secret, key.secret_hash)) return invalidKey();
   const now = Date.now();
   if (key.revoked_at || (key.expires_at && key.expires_at.getTime() <= now)) return invalidKey();
@@ -76,6 +71,23 @@ export async function authenticate(db: Db, authorization: string | undefined, re
     },
   };
 }
+
+// One statement for the key and its tenant (status, and the account a read-only request may answer from): it runs
+// before every operation, so it is the gateway's hottest query, and hand-written SQL (platform/db/sql.ts) when the
+// pool is at hand. The int8 columns are cast to text so both paths map them to bigint the same way.
+const KEY_SQL = `
+  SELECT k.id, k.tenant_id, k.secret_hash, k.scopes, k.revoked_at, k.expires_at, t.status::text AS tenant_status,
+         t.name AS tenant_name, t.balance_cents::text, t.credit_limit_cents::text, t.held_cents::text, t.currency
+    FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+   WHERE k.prefix = $1`;
+
+async function keyByPrefix(db: Db, prefix: string): Promise<KeyRow | undefined> {
+  const sql = sqlOf(db);
+  const [row] = sql ? await sql.rows<KeyRowText>(KEY_SQL, [prefix]) : await db.$queryRawUnsafe<KeyRowText[]>(KEY_SQL, prefix);
+  return row && { ...row, balance_cents: BigInt(row.balance_cents), credit_limit_cents: BigInt(row.credit_limit_cents), held_cents: BigInt(row.held_cents) };
+}
+
+type KeyRowText = Omit<KeyRow, 'balance_cents' | 'credit_limit_cents' | 'held_cents'> & { balance_cents: string; credit_limit_cents: string; held_cents: string };
 
 export function actorOf(auth: AuthResult | undefined): Actor {
   if (!auth) throw new ApiError('authentication_required', 'Send your API key as "Authorization: Bearer <key>"');
