@@ -1,3 +1,4 @@
+import './platform/node-env';
 import 'reflect-metadata';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
