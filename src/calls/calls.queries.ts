@@ -46,7 +46,10 @@ export interface CallsShape {
   charge?: ReadonlySet<string>;
 }
 
-/** A listed call with the rows its shape joined (undefined = not read; null = the call points at nothing). */
+/**
+ * A listed call with the rows its shape joined (undefined = not read; null = the call points at nothing). GraphQL
+ * answers those fields from here without running their resolvers (graphql/included.ts).
+ */
 export interface ListedCall extends CallView {
   included?: { phoneNumber?: PhoneNumberView | null; connection?: ConnectionView | null; charge?: CallChargeView | null };
 }

@@ -119,19 +119,16 @@ function toCall(view: ListedCall): CallNode {
 export class CallFieldsResolver {
   @FieldResolver(() => PhoneNumber, { nullable: true, description: 'The tenant’s number it was placed from.' })
   phoneNumber(@Root() call: CallNode, @Ctx() ctx: GatewayContext) {
-    if (call.included?.phoneNumber !== undefined) return call.included.phoneNumber;
     return call.phoneNumberId ? callLoaders(ctx).phoneNumber.load(call.phoneNumberId) : null;
   }
 
   @FieldResolver(() => NumberConnectionResource, { nullable: true })
   connection(@Root() call: CallNode, @Ctx() ctx: GatewayContext) {
-    if (call.included?.connection !== undefined) return call.included.connection;
     return call.connectionId ? numbersLoaders(ctx).connection.load(call.connectionId) : null;
   }
 
   @FieldResolver(() => CallCharge, { nullable: true, description: 'The call_charge ledger entry; null for a call that cost nothing or is in flight.' })
   charge(@Root() call: CallNode, @Ctx() ctx: GatewayContext) {
-    if (call.included?.charge !== undefined) return call.included.charge;
     return call.chargeLedgerEntryId ? callLoaders(ctx).charge.load(call.chargeLedgerEntryId) : null;
   }
 

@@ -21,6 +21,7 @@ import { actorOf } from '../platform/auth/authenticate';
 import { isScope, requireScope } from '../platform/auth/scopes';
 import { PubSub } from '../platform/pubsub';
 import { GatewayContext } from './context';
+import { answerIncludedFirst } from './included';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const RESOLVERS: NonEmptyArray<Function> = [BillingResolver, FundingResolver, PlansResolver, QuotaResolver, InvoiceResolver, RefundResolver, ApiKeyResolver, NumbersResolver, PhoneNumberFieldsResolver, EmergencyAddressResolver, WebhooksResolver, WebhookSubscriptionFieldsResolver, AuditResolver, CallsResolver, CallFieldsResolver, PortingResolver, PortingOrderFieldsResolver, CallControlResolver, CallControlFieldsResolver, InboundCallsResolver, InboundCallFieldsResolver, RecordingsResolver, ConferencesResolver, ConferenceFieldsResolver, ConferenceParticipantFieldsResolver];
@@ -40,7 +41,9 @@ export async function buildGatewaySchema(pubSub: PubSub): Promise<GraphQLSchema>
   // wrap each one for middlewares and roles, of which no field here has any: a 100-node page paid ~700 wrapper
   // calls per request for nothing.
   for (const type of getMetadataStorage().objectTypes) type.simpleResolvers ??= true;
-  return buildSchema({ resolvers: RESOLVERS, authChecker, pubSub, validate: false });
+  const schema = await buildSchema({ resolvers: RESOLVERS, authChecker, pubSub, validate: false });
+  answerIncludedFirst(schema);
+  return schema;
 }
 
 /** The SDL checked in at schema/schema.graphql, sorted so it diffs cleanly. */

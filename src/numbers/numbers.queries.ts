@@ -42,7 +42,10 @@ export interface NumbersShape {
   emergencyAddress?: ReadonlySet<string>;
 }
 
-/** A listed number with the rows its shape joined (undefined = not read; null = it points at nothing). */
+/**
+ * A listed number with the rows its shape joined (undefined = not read; null = it points at nothing). GraphQL
+ * answers those fields from here without running their resolvers (graphql/included.ts).
+ */
 export interface ListedNumber extends PhoneNumberView {
   included?: { connection?: ConnectionView | null; emergencyAddress?: EmergencyAddressView | null };
 }

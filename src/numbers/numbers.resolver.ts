@@ -172,13 +172,11 @@ export class NumbersResolver {
 export class PhoneNumberFieldsResolver {
   @FieldResolver(() => NumberConnectionResource, { nullable: true, description: 'The connection the number is assigned to.' })
   connection(@Root() number: ListedNumber, @Ctx() ctx: GatewayContext) {
-    if (number.included?.connection !== undefined) return number.included.connection;
     return number.connectionId ? numbersLoaders(ctx).connection.load(number.connectionId) : null;
   }
 
   @FieldResolver(() => EmergencyAddress, { nullable: true, description: 'The number’s emergency endpoint address; null = not emergency-capable.' })
   emergencyAddress(@Root() number: ListedNumber, @Ctx() ctx: GatewayContext) {
-    if (number.included?.emergencyAddress !== undefined) return number.included.emergencyAddress;
     return number.emergencyAddressId ? numbersLoaders(ctx).emergencyAddress.load(number.emergencyAddressId) : null;
   }
 
