@@ -10,6 +10,8 @@ import { listPhoneNumbers, PhoneNumberFilter, phoneNumbersByIds } from '../../sr
 import { SCOPES, systemActor } from '../../src/platform/auth/scopes';
 import { createPrismaClient, Db } from '../../src/platform/db/client';
 import { sqlOf } from '../../src/platform/db/sql';
+import { authenticate } from '../../src/platform/auth/authenticate';
+import { createApiKey } from '../../src/tenants/tenant.service';
 import { Page, PageArgs } from '../../src/platform/pagination';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { testDatabaseUrl } from '../helpers/database';
@@ -193,6 +195,28 @@ describe('hand-written SQL reads give what Prisma gives', () => {
       expect(seen[0]).not.toMatch(/hangup_cause|n\.status|k\.is_default|l\.description/);
     } finally {
       await counted.$disconnect();
+    }
+  });
+
+  it('the key check is hand-written, planned once per connection, and answers like before', async () => {
+    const one = createPrismaClient({ url: await testDatabaseUrl(), poolSize: 1 }); // one connection for all below
+    try {
+      const key = (await createApiKey(base.prisma, systemActor(tenantId, 'req-sql'), { name: 'sql', scopes: ['calls:read'] })).plaintext;
+      for (let i = 0; i < 3; i++) {
+        const auth = await authenticate(one, `Bearer ${key}`, `req-${i}`);
+        expect(auth.actor).toMatchObject({ tenantId, scopes: new Set(['calls:read']) });
+        expect(auth.tenant).toMatchObject({ id: tenantId, balanceCents: expect.any(BigInt), heldCents: 0n });
+      }
+      // Through Prisma's raw path (inside a transaction) it answers the same.
+      const inTx = await one.$transaction((tx) => authenticate(tx, `Bearer ${key}`, 'req-tx'));
+      expect(inTx.tenant).toEqual((await authenticate(one, `Bearer ${key}`, 'req-4')).tenant);
+      expect((await authenticate(one, `Bearer ${key.slice(0, -1)}x`, 'req-bad')).error?.code).toBe('invalid_credentials');
+      const prepared = await sqlOf(one)!.rows<{ statement: string; executions: string }>(
+        'SELECT statement, (generic_plans + custom_plans)::text AS executions FROM pg_prepared_statements', [],
+      );
+      expect(prepared.filter((p) => p.statement.includes('FROM api_keys k')).map((p) => Number(p.executions))).toEqual([6]);
+    } finally {
+      await one.$disconnect();
     }
   });
 });

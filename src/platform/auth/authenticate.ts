@@ -1,5 +1,6 @@
 import { ApiError } from '../errors';
 import { Db } from '../db/client';
+import { PREPARED } from '../db/prepared';
 import { sqlOf } from '../db/sql';
 import { parseApiKey, secretMatches } from './api-key-format';
 import { Actor, isScope, Scope } from './scopes';
@@ -74,8 +75,9 @@ export async function authenticate(db: Db, authorization: string | undefined, re
 
 // One statement for the key and its tenant (status, and the account a read-only request may answer from): it runs
 // before every operation, so it is the gateway's hottest query, and hand-written SQL (platform/db/sql.ts) when the
-// pool is at hand. The int8 columns are cast to text so both paths map them to bigint the same way.
-const KEY_SQL = `
+// pool is at hand, and prepared (planned once per connection). The int8 columns are cast to text so both paths
+// map them to bigint the same way.
+const KEY_SQL = `${PREPARED}
   SELECT k.id, k.tenant_id, k.secret_hash, k.scopes, k.revoked_at, k.expires_at, t.status::text AS tenant_status,
          t.name AS tenant_name, t.balance_cents::text, t.credit_limit_cents::text, t.held_cents::text, t.currency
     FROM api_keys k JOIN tenants t ON t.id = k.tenant_id

@@ -1,5 +1,6 @@
 import { Pool, QueryResultRow } from 'pg';
 import type { Db, PrismaClient } from './client';
+import { statementName } from './prepared';
 
 /**
  * Hand-written SQL on the very pool Prisma's driver adapter uses (same connections, same limits). For hot read
@@ -21,7 +22,9 @@ export function attachSql(client: PrismaClient, pool: Pool, onQuery?: (sql: stri
   sqlByClient.set(client, {
     async rows<R extends QueryResultRow>(text: string, values: readonly unknown[]) {
       onQuery?.(text);
-      return (await pool.query<R>(text, values as unknown[])).rows;
+      // A statement marked PREPARED (./prepared.ts) is planned once per connection, as through Prisma.
+      const name = statementName({ sql: text }) || undefined;
+      return (await pool.query<R>({ text, values: values as unknown[], name })).rows;
     },
   });
 }
