@@ -151,20 +151,18 @@ const busUnavailable = () => new ApiError('service_unavailable', 'Live updates a
 function guard<T>(bus: BusHealth, source: AsyncIterable<T>): AsyncIterableIterator<T> {
   const inner = source[Symbol.asyncIterator]();
   let failed: ApiError | undefined = bus.up ? undefined : busUnavailable();
-  let wake: ((err: ApiError) => void) | undefined;
-  const interrupted = new Promise<never>((_, reject) => {
-    wake = reject;
-  });
-  interrupted.catch(() => undefined); // rejected only while someone races it
+  // The rejection of each next() still waiting, so an outage fails it at once. One per call, dropped when the call
+  // settles: racing every call against one long-lived promise would leave a reaction on it per event, and with it
+  // every event this subscription ever received (and what is keyed by it), until the subscription ends.
+  const waiting = new Set<(err: ApiError) => void>();
   const stopWatching = bus.onDown(() => {
     failed ??= busUnavailable();
-    wake?.(failed);
+    for (const interrupt of waiting) interrupt(failed);
   });
   const end = async () => {
     stopWatching();
     await inner.return?.();
   };
-  if (failed) wake?.(failed);
   return {
     [Symbol.asyncIterator]() {
       return this;
@@ -174,11 +172,18 @@ function guard<T>(bus: BusHealth, source: AsyncIterable<T>): AsyncIterableIterat
         await end();
         throw failed;
       }
+      let interrupt: ((err: ApiError) => void) | undefined;
       try {
-        return await Promise.race([inner.next(), interrupted]);
+        return await new Promise<IteratorResult<T>>((resolve, reject) => {
+          interrupt = reject;
+          waiting.add(reject);
+          inner.next().then(resolve, reject);
+        });
       } catch (err) {
         await end();
         throw err;
+      } finally {
+        if (interrupt) waiting.delete(interrupt);
       }
     },
     async return() {

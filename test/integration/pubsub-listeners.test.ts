@@ -10,6 +10,7 @@ const run = async (...args: string[]) => {
   const { stdout } = await promisify(execFile)(process.execPath, [SCRIPT, ...args], { timeout: 20_000 });
   return JSON.parse(stdout) as { received: number; warnings: string[] };
 };
+const RELEASED = join(__dirname, '../fixtures/scripts/delivered-events-released.js');
 
 describe('50 subscribers on one topic', () => {
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,5 +26,19 @@ describe('50 subscribers on one topic', () => {
     const { received, warnings } = await run('50', '', 'plain');
     expect(received).toBe(50);
     expect(warnings).toEqual([expect.stringMatching(/^MaxListenersExceededWarning: .*11 BALANCE_CHANGED:tenant-1 listeners/)]);
+  });
+});
+
+describe('an open subscription does not keep the events it delivered', () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  // Through Redis every event is a new object per instance, and the shared execution's results and the call read
+  // once per event are keyed by it: kept, they would grow with every event until the subscription ends.
+  it.each([
+    ['in memory', ''],
+    ['through Redis', redisUrl],
+  ])('%s: after 20 events on 5 open subscriptions, the first 18 are collectable', async (_label, url) => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', RELEASED, url], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ checked: 90, alive: 0 });
   });
 });
