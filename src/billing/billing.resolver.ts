@@ -2,8 +2,9 @@ import { Arg, Authorized, Ctx, Int, Query, Resolver, Root, Subscription } from '
 import { LedgerKind } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
 import { listLedgerEntries, usage } from './usage.service';
-import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
-import { Actor, requireScope } from '../platform/auth/scopes';
+import { CurrentActor, GatewayContext } from '../graphql/context';
+import { tenantEvents } from '../graphql/subscription-source';
+import { Actor } from '../platform/auth/scopes';
 import { getAccount } from './account.service';
 import { getQuota } from './quota.service';
 import { BalanceChangeNotice } from '../platform/pubsub';
@@ -51,13 +52,8 @@ export class BillingResolver {
   @Authorized('billing:read')
   @Subscription(() => BalanceChange, {
     description: 'The caller’s account, each time its balance changes.',
-    topics: 'BALANCE_CHANGED',
     // Checked when subscribing, not only per event: a key without the scope never gets a stream.
-    topicId: ({ context }: { context: GatewayContext }) => {
-      const actor = actorFromContext(context);
-      requireScope(actor, 'billing:read');
-      return actor.tenantId;
-    },
+    subscribe: tenantEvents('BALANCE_CHANGED', 'billing:read'),
   })
   async balanceChanged(@Root() event: BalanceChangeNotice, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext): Promise<BalanceChange> {
     // The account as read now, with the balance as of this event: a burst of changes shows every step.

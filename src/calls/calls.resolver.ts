@@ -4,7 +4,8 @@ import { CallDirection, CallStatus } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
 import { asInstance } from '../graphql/instances';
 import { nodesShape } from '../graphql/selection';
-import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
+import { CurrentActor, GatewayContext } from '../graphql/context';
+import { tenantEvents } from '../graphql/subscription-source';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
 import { numbersLoaders } from '../numbers/numbers.loaders';
 import { NumberConnectionResource, PhoneNumber } from '../numbers/numbers.types';
@@ -67,13 +68,7 @@ export class CallsResolver {
   @Authorized('calls:read')
   @Subscription(() => CallStatusEvent, {
     description: 'The tenant’s calls (or one call) changing status, as they commit.',
-    topics: 'CALL_STATUS_CHANGED',
-    topicId: ({ context }: { context: GatewayContext }) => {
-      const actor = actorFromContext(context);
-      requireScope(actor, 'calls:read');
-      return actor.tenantId;
-    },
-    filter: ({ payload, args }: { payload: CallStatusChange; args: { id?: string | null } }) => !args.id || payload.callId === args.id,
+    subscribe: tenantEvents('CALL_STATUS_CHANGED', 'calls:read', (payload: CallStatusChange, args: { id?: string | null }) => !args.id || payload.callId === args.id),
   })
   async callStatusChanged(@Arg('id', () => ID, { nullable: true }) _id: string | null, @Root() change: CallStatusChange, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
     return {

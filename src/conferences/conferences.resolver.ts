@@ -2,9 +2,10 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { Call } from '../calls/calls.types';
 import { ConferenceParticipantStatus, ConferenceStatus } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
-import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
+import { CurrentActor, GatewayContext } from '../graphql/context';
+import { tenantEvents } from '../graphql/subscription-source';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
-import { Actor, requireScope } from '../platform/auth/scopes';
+import { Actor } from '../platform/auth/scopes';
 import { ConferenceChange } from '../platform/pubsub';
 import { ParticipantView } from './conferences.events';
 import { conferenceLoaders } from './conferences.loaders';
@@ -104,13 +105,7 @@ export class ConferencesResolver {
   @Authorized('calls:read')
   @Subscription(() => ConferenceChangeEvent, {
     description: 'The tenant’s conferences (or one conference) changing: created, participants joining, leaving, muted or held, ended; as they commit.',
-    topics: 'CONFERENCE_CHANGED',
-    topicId: ({ context }: { context: GatewayContext }) => {
-      const actor = actorFromContext(context);
-      requireScope(actor, 'calls:read');
-      return actor.tenantId;
-    },
-    filter: ({ payload, args }: { payload: ConferenceChange; args: { id?: string | null } }) => !args.id || payload.conferenceId === args.id,
+    subscribe: tenantEvents('CONFERENCE_CHANGED', 'calls:read', (payload: ConferenceChange, args: { id?: string | null }) => !args.id || payload.conferenceId === args.id),
   })
   async conferenceChanged(@Arg('id', () => ID, { nullable: true }) _id: string | null, @Root() change: ConferenceChange, @CurrentActor() actor: Actor, @Ctx() ctx: GatewayContext) {
     const participants = change.participantId ? await listParticipants(ctx, actor, change.conferenceId) : [];

@@ -4,9 +4,10 @@ import { asInstance } from '../graphql/instances';
 import { nodesShape } from '../graphql/selection';
 import { NumberType, PhoneNumberStatus } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
-import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
+import { CurrentActor, GatewayContext } from '../graphql/context';
+import { tenantEvents } from '../graphql/subscription-source';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
-import { Actor, requireScope } from '../platform/auth/scopes';
+import { Actor } from '../platform/auth/scopes';
 import { NumberStatusChange } from '../platform/pubsub';
 import { createConnection, getDefaultConnection, listConnections, renameConnection } from './connections.service';
 import { getPhoneNumber, orderNumbers, searchAvailable } from './numbers.service';
@@ -143,13 +144,7 @@ export class NumbersResolver {
   @Authorized('numbers:read')
   @Subscription(() => PhoneNumberStatusChange, {
     description: 'A number of the tenant changed status (optionally one number).',
-    topics: 'NUMBER_STATUS_CHANGED',
-    topicId: ({ context }: { context: GatewayContext }) => {
-      const actor = actorFromContext(context);
-      requireScope(actor, 'numbers:read');
-      return actor.tenantId;
-    },
-    filter: ({ payload, args }: { payload: NumberStatusChange; args: { id?: string | null } }) => !args.id || payload.phoneNumberId === args.id,
+    subscribe: tenantEvents('NUMBER_STATUS_CHANGED', 'numbers:read', (payload: NumberStatusChange, args: { id?: string | null }) => !args.id || payload.phoneNumberId === args.id),
   })
   async numberStatusChanged(
     @Arg('id', () => ID, { nullable: true }) _id: string | null,

@@ -1,9 +1,9 @@
-import { createPubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import Redis from 'ioredis';
 import { setMaxListeners } from 'node:events';
 import type { EventEnvelope } from '../webhooks/payload';
 import { ApiError } from './errors';
+import { EventQueue } from './event-queue';
 import { OutageLog, watchRedisOutage } from './redis-outage';
 
 // Topics are keyed by tenant id (publish(topic, tenantId, payload)), so a subscriber can only ever be wired to
@@ -76,17 +76,71 @@ export interface ConferenceChange extends RecordedEventRef {
   participantId: string | null;
 }
 
-export type PubSub = ReturnType<typeof createPubSub<PubSubTopics>> & { close(): Promise<void> };
+type Topic = keyof PubSubTopics;
+
+export interface PubSub {
+  /** Delivers `payload` to the tenant's subscribers of `topic`, on every instance when through Redis. */
+  publish<K extends Topic>(topic: K, ...args: PubSubTopics[K]): void;
+  /**
+   * The tenant's events of `topic` from now on (those `accept` keeps, when given), until the iterator is returned
+   * or the event bus goes down.
+   */
+  subscribe<K extends Topic>(topic: K, tenantId: PubSubTopics[K][0], accept?: (payload: PubSubTopics[K][1]) => boolean): AsyncIterableIterator<PubSubTopics[K][1]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Events a subscriber may fall behind by (its socket not taking them) before its subscription ends with
+ * `service_unavailable`: held beyond that, a stalled client's backlog would only grow.
+ */
+export const MAX_EVENTS_BEHIND = 1_024;
+
+/**
+ * The pub/sub over an event target: in memory, or Redis's (one listener per subscription, each handed the same
+ * payload object; through Redis, each instance parses a message once). With `bus`, subscriptions end when it
+ * goes down and are refused while it is down.
+ */
+export function pubSubOver(target: EventTarget, bus?: BusHealth): Omit<PubSub, 'close'> {
+  return {
+    publish(topic, tenantId, payload) {
+      target.dispatchEvent(new CustomEvent(`${topic}:${tenantId}`, { detail: payload }));
+    },
+    subscribe<K extends Topic>(topic: K, tenantId: PubSubTopics[K][0], accept?: (payload: PubSubTopics[K][1]) => boolean) {
+      const type = `${topic}:${tenantId}`;
+      // Filtered here, as the event arrives: one predicate call, not a filtering stream stacked on the queue.
+      const listener = (event: Event) => {
+        const payload = (event as CustomEvent<PubSubTopics[K][1]>).detail;
+        try {
+          if (!accept || accept(payload)) queue.push(payload);
+        } catch (err) {
+          queue.fail(err); // this subscription's own failure, not the publisher's or the other listeners'
+        }
+      };
+      const stopWatching = bus?.onDown(() => queue.fail(busUnavailable()));
+      const queue = new EventQueue<PubSubTopics[K][1]>(
+        () => {
+          stopWatching?.();
+          target.removeEventListener(type, listener);
+        },
+        MAX_EVENTS_BEHIND,
+        () => new ApiError('service_unavailable', `This subscription fell more than ${MAX_EVENTS_BEHIND} events behind; subscribe again`, { retryAfter: 2 }),
+      );
+      target.addEventListener(type, listener);
+      if (bus && !bus.up) queue.fail(busUnavailable());
+      return queue;
+    },
+  };
+}
 
 /** In memory for one instance; through Redis when REDIS_URL is set, so every gateway instance sees every event. */
 export function createGatewayPubSub(redisUrl?: string, opts: { log?: OutageLog } = {}): PubSub {
-  if (!redisUrl) return Object.assign(createPubSub<PubSubTopics>({ eventTarget: unboundedEventTarget() }), { close: async () => {} });
+  if (!redisUrl) return { ...pubSubOver(unboundedEventTarget()), close: async () => {} };
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   watchRedisOutage(publishClient, 'pub/sub', opts.log);
   watchRedisOutage(subscribeClient, 'pub/sub', opts.log);
   // The event target fires these commands without awaiting them: a Redis outage must not turn into an unhandled
-  // rejection (which ends the process). A publish lost meanwhile reaches nobody anyway: see `guard` below; the
+  // rejection (which ends the process). A publish lost meanwhile reaches nobody anyway: see BusHealth below; the
   // outage itself is reported once, above.
   const report = () => undefined;
   const publisher = { publish: (channel: string, message: string) => publishClient.publish(channel, message).catch(report) };
@@ -96,16 +150,13 @@ export function createGatewayPubSub(redisUrl?: string, opts: { log?: OutageLog }
     unsubscribe: (channel: string) => subscribeClient.unsubscribe(channel).catch(report),
   };
   const eventTarget = createRedisEventTarget({ publishClient: publisher as unknown as Redis, subscribeClient: subscriber as unknown as Redis });
-  const pubSub = createPubSub<PubSubTopics>({ eventTarget });
-  const bus = new BusHealth(subscribeClient);
-  const subscribe = pubSub.subscribe.bind(pubSub) as unknown as (...args: unknown[]) => AsyncIterable<unknown>;
-  return Object.assign(pubSub, {
-    subscribe: ((...args: unknown[]) => guard(bus, subscribe(...args))) as unknown as PubSub['subscribe'],
+  return {
+    ...pubSubOver(eventTarget, new BusHealth(subscribeClient)),
     close: async () => {
       publishClient.disconnect();
       subscribeClient.disconnect();
     },
-  });
+  };
 }
 
 /**
@@ -125,7 +176,7 @@ export function unboundedEventTarget<T extends EventTarget>(target: T = new Even
 // never left open across an outage: when the connection drops, each one ends with `service_unavailable`, and
 // new ones are refused with it until Redis is back; a client subscribes again then, and refetches what it
 // may have missed. (Reconnection is ioredis's own, with its backoff.)
-class BusHealth {
+export class BusHealth {
   private downListeners = new Set<() => void>();
 
   constructor(private readonly client: Redis) {
@@ -147,52 +198,3 @@ class BusHealth {
 }
 
 const busUnavailable = () => new ApiError('service_unavailable', 'Live updates are unavailable (the event bus is down); subscribe again shortly', { retryAfter: 2 });
-
-function guard<T>(bus: BusHealth, source: AsyncIterable<T>): AsyncIterableIterator<T> {
-  const inner = source[Symbol.asyncIterator]();
-  let failed: ApiError | undefined = bus.up ? undefined : busUnavailable();
-  // The rejection of each next() still waiting, so an outage fails it at once. One per call, dropped when the call
-  // settles: racing every call against one long-lived promise would leave a reaction on it per event, and with it
-  // every event this subscription ever received (and what is keyed by it), until the subscription ends.
-  const waiting = new Set<(err: ApiError) => void>();
-  const stopWatching = bus.onDown(() => {
-    failed ??= busUnavailable();
-    for (const interrupt of waiting) interrupt(failed);
-  });
-  const end = async () => {
-    stopWatching();
-    await inner.return?.();
-  };
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next() {
-      if (failed) {
-        await end();
-        throw failed;
-      }
-      let interrupt: ((err: ApiError) => void) | undefined;
-      try {
-        return await new Promise<IteratorResult<T>>((resolve, reject) => {
-          interrupt = reject;
-          waiting.add(reject);
-          inner.next().then(resolve, reject);
-        });
-      } catch (err) {
-        await end();
-        throw err;
-      } finally {
-        if (interrupt) waiting.delete(interrupt);
-      }
-    },
-    async return() {
-      await end();
-      return { done: true, value: undefined };
-    },
-    async throw(err: unknown) {
-      await end();
-      throw err;
-    },
-  };
-}

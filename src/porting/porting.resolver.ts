@@ -1,9 +1,10 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { PortingOrderStatus } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
-import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
+import { CurrentActor, GatewayContext } from '../graphql/context';
+import { tenantEvents } from '../graphql/subscription-source';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
-import { Actor, requireScope } from '../platform/auth/scopes';
+import { Actor } from '../platform/auth/scopes';
 import { PortingOrderChangeNotice } from '../platform/pubsub';
 import { checkPortability, csrCoverage } from './porting-checks.service';
 import { getPortingDocument, listPortingDocuments } from './porting-documents.service';
@@ -85,13 +86,7 @@ export class PortingResolver {
   @Authorized('numbers:read')
   @Subscription(() => PortingOrderChange, {
     description: 'A porting order of the tenant entered a new state (optionally one order).',
-    topics: 'PORTING_ORDER_CHANGED',
-    topicId: ({ context }: { context: GatewayContext }) => {
-      const actor = actorFromContext(context);
-      requireScope(actor, 'numbers:read');
-      return actor.tenantId;
-    },
-    filter: ({ payload, args }: { payload: PortingOrderChangeNotice; args: { id?: string | null } }) => !args.id || payload.portingOrderId === args.id,
+    subscribe: tenantEvents('PORTING_ORDER_CHANGED', 'numbers:read', (payload: PortingOrderChangeNotice, args: { id?: string | null }) => !args.id || payload.portingOrderId === args.id),
   })
   async portingOrderChanged(
     @Arg('id', () => ID, { nullable: true }) _id: string | null,

@@ -1,9 +1,10 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { WebhookDeliveryStatus } from '../generated/prisma/enums';
 import { toConnection } from '../graphql/connection';
-import { actorFromContext, CurrentActor, GatewayContext } from '../graphql/context';
+import { CurrentActor, GatewayContext } from '../graphql/context';
+import { tenantEvents } from '../graphql/subscription-source';
 import { IdempotencyKeyArg } from '../graphql/idempotency-arg';
-import { Actor, requireScope } from '../platform/auth/scopes';
+import { Actor } from '../platform/auth/scopes';
 import { ApiError } from '../platform/errors';
 import { EventEnvelope } from './payload';
 import { listWebhookDeliveries, retryWebhookDelivery } from './deliveries.service';
@@ -104,14 +105,8 @@ export class WebhooksResolver {
   @Authorized('webhooks:read')
   @Subscription(() => VoepyEvent, {
     description: 'Every event of the tenant as it commits (optionally some types, or one connection’s).',
-    topics: 'EVENT_RECORDED',
-    topicId: ({ context }: { context: GatewayContext }) => {
-      const actor = actorFromContext(context);
-      requireScope(actor, 'webhooks:read');
-      return actor.tenantId;
-    },
-    filter: ({ payload, args }: { payload: EventEnvelope; args: { types?: string[] | null; connectionId?: string | null } }) =>
-      (!args.types?.length || args.types.includes(payload.type)) && (!args.connectionId || payload.connection_id === args.connectionId),
+    subscribe: tenantEvents('EVENT_RECORDED', 'webhooks:read', (payload: EventEnvelope, args: { types?: string[] | null; connectionId?: string | null }) =>
+      (!args.types?.length || args.types.includes(payload.type)) && (!args.connectionId || payload.connection_id === args.connectionId)),
   })
   eventRecorded(
     @Arg('types', () => [String], { nullable: true }) _types: string[] | null,

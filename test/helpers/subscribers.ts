@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createPubSub } from '@graphql-yoga/subscription';
-import { PubSub, PubSubTopics, unboundedEventTarget } from '../../src/platform/pubsub';
+import { PubSub, PubSubTopics, pubSubOver, unboundedEventTarget } from '../../src/platform/pubsub';
 
 /**
  * The in-memory event target of a test gateway's pub/sub, counting listeners per routed topic (`TOPIC:tenantId`).
@@ -47,7 +46,7 @@ export interface ObservedPubSub {
 export function observedPubSub(): ObservedPubSub {
   // Without a listener limit, as the gateway's own in-memory target (src/platform/pubsub.ts).
   const target = unboundedEventTarget(new ObservedEventTarget());
-  const pubSub = Object.assign(createPubSub<PubSubTopics>({ eventTarget: target }), { close: async () => {} });
+  const pubSub: PubSub = { ...pubSubOver(target), close: async () => {} };
   return {
     pubSub,
     untilSubscribed: (topic, tenantId, count = 1, timeoutMs = 15_000) => target.until(`${topic}:${tenantId}`, count, timeoutMs),
