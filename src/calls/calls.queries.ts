@@ -7,7 +7,7 @@ import { invalidRequest } from '../platform/errors';
 import { NEWEST_FIRST, Page, PageArgs, paginate, paginateSql } from '../platform/pagination';
 import { ServiceDeps } from '../platform/service-deps';
 import { CONNECTION_COLUMNS, ConnectionView } from '../numbers/connections.service';
-import { NUMBER_COLUMNS } from '../numbers/numbers.queries';
+import { NUMBER_COLUMNS } from '../numbers/numbers.service';
 import { PhoneNumberView } from '../numbers/numbers.service';
 import { CALL_SELECT, CallView } from './calls.events';
 

@@ -1,7 +1,7 @@
 import { PhoneNumberStatus } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { Db } from '../platform/db/client';
-import { columns, int8, narrowed } from '../platform/db/columns';
+import { narrowed } from '../platform/db/columns';
 import { Conditions, sqlOf } from '../platform/db/sql';
 import { invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
@@ -9,20 +9,11 @@ import { NEWEST_FIRST, Page, PageArgs, paginate, paginateSql } from '../platform
 import { ServiceDeps } from '../platform/service-deps';
 import { CONNECTION_COLUMNS, ConnectionView } from './connections.service';
 import { EMERGENCY_ADDRESS_COLUMNS, EmergencyAddressView } from './emergency-addresses.service';
-import { parseNumberType, PhoneNumberView, VIEW_SELECT } from './numbers.service';
+import { NUMBER_COLUMNS, parseNumberType, PhoneNumberView, VIEW_SELECT } from './numbers.service';
 
 // The hot reads of numbers (the `phoneNumbers` list, and the numbers a page of calls points at) as hand-written
 // SQL: Prisma's row mapping cost more CPU than the database did. Inside a transaction they read through Prisma.
 
-/** VIEW_SELECT as hand-written SQL (a test reads the same numbers both ways). */
-export const NUMBER_COLUMNS = columns<PhoneNumberView>({
-  id: 'id', e164: 'e164', countryCode: 'country_code', numberType: 'number_type', capabilities: 'capabilities', status: 'status',
-  monthlyPriceCentsCustomer: int8('monthly_price_cents_customer'), activationPriceCentsCustomer: int8('activation_price_cents_customer'),
-  connectionId: 'connection_id', customerReference: 'customer_reference', cnamLookupEnabled: 'cnam_lookup_enabled', cnamDisplayName: 'cnam_display_name',
-  techPrefixEnabled: 'tech_prefix_enabled', inboundCallScreening: 'inbound_call_screening', messagingEnabled: 'messaging_enabled',
-  failureReason: 'failure_reason', orderedAt: 'ordered_at', activatedAt: 'activated_at', releasedAt: 'released_at', createdAt: 'created_at',
-  emergencyAddressId: 'emergency_address_id',
-});
 
 export interface PhoneNumberFilter {
   status?: string | null;

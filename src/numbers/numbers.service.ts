@@ -4,6 +4,8 @@ import { recordAudit } from '../audit/audit.service';
 import { credit, debit } from '../billing/ledger.service';
 import { NumberType, PhoneNumberStatus } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
+import { columns, int8 } from '../platform/db/columns';
+import { sqlOf } from '../platform/db/sql';
 import { afterCommit, inTransaction } from '../platform/db/transaction';
 import { ApiError, invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
@@ -51,6 +53,16 @@ export const VIEW_SELECT = {
   techPrefixEnabled: true, inboundCallScreening: true, messagingEnabled: true, failureReason: true, orderedAt: true, activatedAt: true,
   releasedAt: true, createdAt: true, emergencyAddressId: true,
 } as const;
+
+/** VIEW_SELECT as hand-written SQL (a test reads the same numbers both ways). */
+export const NUMBER_COLUMNS = columns<PhoneNumberView>({
+  id: 'id', e164: 'e164', countryCode: 'country_code', numberType: 'number_type', capabilities: 'capabilities', status: 'status',
+  monthlyPriceCentsCustomer: int8('monthly_price_cents_customer'), activationPriceCentsCustomer: int8('activation_price_cents_customer'),
+  connectionId: 'connection_id', customerReference: 'customer_reference', cnamLookupEnabled: 'cnam_lookup_enabled', cnamDisplayName: 'cnam_display_name',
+  techPrefixEnabled: 'tech_prefix_enabled', inboundCallScreening: 'inbound_call_screening', messagingEnabled: 'messaging_enabled',
+  failureReason: 'failure_reason', orderedAt: 'ordered_at', activatedAt: 'activated_at', releasedAt: 'released_at', createdAt: 'created_at',
+  emergencyAddressId: 'emergency_address_id',
+});
 
 export interface AvailableNumber {
   phoneNumber: string;
@@ -303,7 +315,12 @@ export function startNumberActivation(deps: ServiceDeps, onError: (err: unknown,
 
 export async function getPhoneNumber(deps: ServiceDeps, actor: Actor, id: string): Promise<PhoneNumberView> {
   requireScope(actor, 'numbers:read');
-  const found = isUuid(id) ? await deps.db.phoneNumber.findFirst({ where: { id, tenantId: actor.tenantId }, select: VIEW_SELECT }) : null;
+  if (!isUuid(id)) throw new ApiError('number_not_found', 'Phone number not found');
+  // The `phoneNumber(id)` query dashboards poll: hand-written SQL outside a transaction (platform/db/sql.ts).
+  const sql = sqlOf(deps.db);
+  const found = sql
+    ? (await sql.rows(`SELECT ${NUMBER_COLUMNS.list('n')} FROM phone_numbers n WHERE n.id = $1::uuid AND n.tenant_id = $2::uuid`, [id, actor.tenantId])).map(NUMBER_COLUMNS.map)[0]
+    : await deps.db.phoneNumber.findFirst({ where: { id, tenantId: actor.tenantId }, select: VIEW_SELECT });
   if (!found) throw new ApiError('number_not_found', 'Phone number not found');
   return found;
 }
