@@ -84,6 +84,15 @@ export async function placementRow(prisma: PrismaClient, deps: ServiceDeps, gate
     idempotent && check.calls !== check.keys && `${check.calls} calls for ${check.keys} keys`,
     accepted.stillInFlight > 0 && `${accepted.stillInFlight} calls still in flight`,
   ].filter(Boolean);
+  // A refused placement is shown with its answer, so a failing row says why (autocannon keeps no bodies).
+  if (result.non2xx > 0) {
+    const probe = await fetch(`http://127.0.0.1:${gatewayPort}/v1/calls`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(idempotent ? { 'idempotency-key': `bench-probe-${tenantId}` } : {}) },
+      body: JSON.stringify({ from, to: '+15125552100', timeout_secs: 20 }),
+    });
+    problems.push(`${result.non2xx} refused; a probe after: ${probe.status} ${(await probe.text()).slice(0, 160)}`);
+  }
   const p99 = result.latency.p99;
   const rps = result.requests.total / result.duration;
   return {
