@@ -1,7 +1,7 @@
 import { CallDirection, CallStatus } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { Db } from '../platform/db/client';
-import { columns, int8, narrowed } from '../platform/db/columns';
+import { columns, int8, joinedPage, narrowed } from '../platform/db/columns';
 import { Conditions, sqlOf } from '../platform/db/sql';
 import { invalidRequest } from '../platform/errors';
 import { NEWEST_FIRST, Page, PageArgs, paginate, paginateSql } from '../platform/pagination';
@@ -75,36 +75,17 @@ export async function listCalls(deps: ServiceDeps, actor: Actor, filter: CallFil
   if (filter.placedBefore) w.and(`c.created_at < ${w.p(filter.placedBefore)}::timestamptz`);
   // The cursor needs id and created_at whatever is shown.
   const call = narrowed(CALL_COLUMNS, shape.fields, ['id', 'createdAt']);
-  const number = shape.phoneNumber && narrowed(NUMBER_COLUMNS, shape.phoneNumber, ['id']);
-  const connection = shape.connection && narrowed(CONNECTION_COLUMNS, shape.connection, ['id']);
-  const charge = shape.charge && narrowed(CHARGE_COLUMNS, [...shape.charge].map((f) => (f === 'ledgerEntryId' ? 'id' : f)), ['id']);
-  const select = [call.list('c', 'c')];
-  const joins: string[] = [];
-  // Each join is tenant-scoped like the loaders: a row of another tenant is never brought along.
-  if (number) {
-    select.push(number.list('n', 'n'));
-    joins.push('LEFT JOIN phone_numbers n ON n.id = c.phone_number_id AND n.tenant_id = c.tenant_id');
-  }
-  if (connection) {
-    select.push(connection.list('k', 'k'));
-    joins.push('LEFT JOIN connections k ON k.id = c.connection_id AND k.tenant_id = c.tenant_id');
-  }
-  if (charge) {
-    select.push(charge.list('l', 'l'));
-    joins.push('LEFT JOIN ledger_entries l ON l.id = c.charge_ledger_entry_id AND l.tenant_id = c.tenant_id');
-  }
+  const listed = joinedPage(call, 'calls', 'c', {
+    phoneNumber: shape.phoneNumber && { columns: narrowed(NUMBER_COLUMNS, shape.phoneNumber, ['id']), table: 'phone_numbers', alias: 'n', on: 'n.id = c.phone_number_id' },
+    connection: shape.connection && { columns: narrowed(CONNECTION_COLUMNS, shape.connection, ['id']), table: 'connections', alias: 'k', on: 'k.id = c.connection_id' },
+    charge: shape.charge && {
+      columns: narrowed(CHARGE_COLUMNS, [...shape.charge].map((f) => (f === 'ledgerEntryId' ? 'id' : f)), ['id']),
+      table: 'ledger_entries', alias: 'l', on: 'l.id = c.charge_ledger_entry_id', as: chargeOf,
+    },
+  });
   return paginateSql(page, w, 'c', async (take) => {
-    const rows = await sql.rows(`SELECT ${select.join(', ')} FROM calls c ${joins.join(' ')} WHERE ${w.sql} ORDER BY c.created_at DESC, c.id DESC LIMIT ${take}`, w.values);
-    return rows.map((row): ListedCall => {
-      const listed: ListedCall = call.pick(row, 'c')!;
-      if (joins.length) {
-        listed.included = {};
-        if (number) listed.included.phoneNumber = number.pick(row, 'n');
-        if (connection) listed.included.connection = connection.pick(row, 'k');
-        if (charge) listed.included.charge = chargeOf(charge.pick(row, 'l'));
-      }
-      return listed;
-    });
+    const rows = await sql.rows(`SELECT ${listed.select} FROM ${listed.from} WHERE ${w.sql} ORDER BY c.created_at DESC, c.id DESC LIMIT ${take}`, w.values);
+    return rows.map((row) => listed.read(row) as ListedCall);
   });
 }
 

@@ -1,7 +1,7 @@
 import { PhoneNumberStatus } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { Db } from '../platform/db/client';
-import { narrowed } from '../platform/db/columns';
+import { joinedPage, narrowed } from '../platform/db/columns';
 import { Conditions, sqlOf } from '../platform/db/sql';
 import { invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
@@ -59,30 +59,15 @@ export async function listPhoneNumbers(deps: ServiceDeps, actor: Actor, filter: 
   if (numberType) w.and(`n.number_type = ${w.p(numberType)}::number_type`);
   if (filter.connectionId) w.and(`n.connection_id = ${w.p(filter.connectionId)}::uuid`);
   const number = narrowed(NUMBER_COLUMNS, shape.fields, ['id', 'createdAt']);
-  const connection = shape.connection && narrowed(CONNECTION_COLUMNS, shape.connection, ['id']);
-  const address = shape.emergencyAddress && narrowed(EMERGENCY_ADDRESS_COLUMNS, shape.emergencyAddress, ['id']);
-  const select = [number.list('n', 'n')];
-  const joins: string[] = [];
-  // Tenant-scoped like the loaders: a row of another tenant is never brought along.
-  if (connection) {
-    select.push(connection.list('k', 'k'));
-    joins.push('LEFT JOIN connections k ON k.id = n.connection_id AND k.tenant_id = n.tenant_id');
-  }
-  if (address) {
-    select.push(address.list('a', 'a'));
-    joins.push('LEFT JOIN emergency_addresses a ON a.id = n.emergency_address_id AND a.tenant_id = n.tenant_id');
-  }
+  const listed = joinedPage(number, 'phone_numbers', 'n', {
+    connection: shape.connection && { columns: narrowed(CONNECTION_COLUMNS, shape.connection, ['id']), table: 'connections', alias: 'k', on: 'k.id = n.connection_id' },
+    emergencyAddress: shape.emergencyAddress && {
+      columns: narrowed(EMERGENCY_ADDRESS_COLUMNS, shape.emergencyAddress, ['id']), table: 'emergency_addresses', alias: 'a', on: 'a.id = n.emergency_address_id',
+    },
+  });
   return paginateSql(page, w, 'n', async (take) => {
-    const rows = await sql.rows(`SELECT ${select.join(', ')} FROM phone_numbers n ${joins.join(' ')} WHERE ${w.sql} ORDER BY n.created_at DESC, n.id DESC LIMIT ${take}`, w.values);
-    return rows.map((row): ListedNumber => {
-      const listed: ListedNumber = number.pick(row, 'n')!;
-      if (joins.length) {
-        listed.included = {};
-        if (connection) listed.included.connection = connection.pick(row, 'k');
-        if (address) listed.included.emergencyAddress = address.pick(row, 'a');
-      }
-      return listed;
-    });
+    const rows = await sql.rows(`SELECT ${listed.select} FROM ${listed.from} WHERE ${w.sql} ORDER BY n.created_at DESC, n.id DESC LIMIT ${take}`, w.values);
+    return rows.map((row) => listed.read(row) as ListedNumber);
   });
 }
 

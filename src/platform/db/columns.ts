@@ -87,3 +87,41 @@ export function columns<T>(spec: { [K in keyof T]: ColumnSpec }): Columns<T> {
 export function narrowed<T>(all: Columns<T>, fields: Iterable<string> | undefined, always: readonly string[]): Columns<T> {
   return (fields && all.only(fields, always)) ?? all;
 }
+
+/** A table a page joins for its nodes' related rows: `on` relates `alias` to the page's own alias. */
+export interface Related<R> {
+  columns: Columns<R>;
+  table: string;
+  alias: string;
+  on: string;
+  /** What the joined row (its view, or null) becomes in `included`; the view itself when absent. */
+  as?: (row: never) => unknown;
+}
+
+/**
+ * The select list and FROM clause of a page over `table` with the related rows its selection asks for (a relation
+ * left undefined is not joined), and the reading of each result row into the node, with `included.<relation>` set
+ * for every relation joined (null when the node points at no row). Every join is scoped to the page row's
+ * tenant, like the loaders: a row of another tenant is never brought along.
+ */
+export function joinedPage<T>(base: Columns<T>, table: string, alias: string, related: Record<string, Related<unknown> | undefined>) {
+  const joined = Object.entries(related).filter((e): e is [string, Related<unknown>] => e[1] !== undefined);
+  const select = [base.list(alias, alias), ...joined.map(([, r]) => r.columns.list(r.alias, r.alias))].join(', ');
+  const joins = joined.map(([, r]) => `LEFT JOIN ${r.table} ${r.alias} ON ${r.on} AND ${r.alias}.tenant_id = ${alias}.tenant_id`).join(' ');
+  return {
+    /** `SELECT ${page.select} FROM ${page.from} WHERE …` */
+    select,
+    from: `${table} ${alias} ${joins}`,
+    read(row: Record<string, unknown>): T & { included?: Record<string, unknown> } {
+      const node = base.pick(row, alias)! as T & { included?: Record<string, unknown> };
+      if (joined.length) {
+        node.included = {};
+        for (const [name, r] of joined) {
+          const view = r.columns.pick(row, r.alias);
+          node.included[name] = r.as ? (r.as as (row: unknown) => unknown)(view) : view;
+        }
+      }
+      return node;
+    },
+  };
+}
