@@ -1,4 +1,5 @@
 import { LedgerKind } from '../generated/prisma/client';
+import { Prisma } from '../platform/db/client';
 import { inTransaction } from '../platform/db/transaction';
 import { ApiError } from '../platform/errors';
 import { ServiceDeps, withDb } from '../platform/service-deps';
@@ -54,6 +55,12 @@ export interface ConsumeRequest {
   kind: LedgerKind;
   description: string;
   reference?: { type: string; id: string };
+  /**
+   * A change that records the charge where the work lives (a call's charge_ledger_entry_id), run in the same
+   * statement as the charge, which can read the new entry's id as `(SELECT id FROM entry)`. The tenant's row is
+   * locked from that statement until the commit, so nothing may come between them.
+   */
+  alsoWithEntry?: Prisma.Sql;
 }
 
 /** Charges the actual amount from the hold and unfreezes the rest, in one transaction. */
@@ -81,7 +88,9 @@ export async function consume(deps: ServiceDeps, req: ConsumeRequest): Promise<H
         INSERT INTO ledger_entries (tenant_id, kind, amount_cents, balance_after_cents, reference_type, reference_id, description, dedupe_key)
         SELECT t.id, ${req.kind}::ledger_kind, ${-req.actualCents}, t.balance_cents, ${req.reference?.type ?? null}, ${req.reference?.id ?? null}, ${req.description}, ${`hold:${req.transactionId}`}
         FROM t WHERE ${req.actualCents} > 0
-        RETURNING id)
+        RETURNING id)${req.alsoWithEntry ? Prisma.sql`,
+      entry AS (SELECT id FROM e),
+      also AS (${req.alsoWithEntry})` : Prisma.empty}
       SELECT (SELECT id FROM e) AS id, t.balance_cents AS balance, t.balance_sequence AS sequence FROM t`;
     // Consumed for nothing, no ledger entry is posted: the hold itself names the change.
     announce(withDb(deps, tx), { tenantId: req.tenantId, balanceAfterCents: entry.balance, eventId: entry.id ?? hold.id, sequence: entry.sequence }, { mayAutoRecharge: true });

@@ -144,6 +144,11 @@ async function chargePeriod(deps: ServiceDeps, tenantId: string, subscriptionId:
 }
 
 /** What rating uses: the tenant's override, else its plan's markup, else the default. */
+export function markupOf(overrideBps: number | null, planBps: number | null): number {
+  return overrideBps ?? planBps ?? DEFAULT_MARKUP_BPS;
+}
+
+/** The markup and included minutes a tenant is rated with now (see markupOf). */
 export async function effectivePricing(db: Db, tenantId: string): Promise<{ markupBps: number; includedMinutes: number; periodStart: Date | null }> {
   // One statement (every placement and every answered call's end asks): the tenant, its live subscription, its plan.
   const [row] = await db.$queryRaw<{ markup_override_bps: number | null; markup_percent_bps: number | null; included_minutes: number | null; current_period_start: Date | null }[]>`
@@ -154,7 +159,7 @@ export async function effectivePricing(db: Db, tenantId: string): Promise<{ mark
     WHERE t.id = ${tenantId}::uuid`;
   if (!row) throw new Error(`no tenant ${tenantId}`);
   // periodStart: included minutes are counted per subscription period.
-  return { markupBps: row.markup_override_bps ?? row.markup_percent_bps ?? DEFAULT_MARKUP_BPS, includedMinutes: row.included_minutes ?? 0, periodStart: row.current_period_start };
+  return { markupBps: markupOf(row.markup_override_bps, row.markup_percent_bps), includedMinutes: row.included_minutes ?? 0, periodStart: row.current_period_start };
 }
 
 /** Support's per-tenant markup override (null clears it): it wins over the plan. */

@@ -77,6 +77,11 @@ export interface Price {
 
 export async function priceOfCall(deps: ServiceDeps, tenantId: string, rate: DestinationRate): Promise<Price> {
   const { markupBps } = await effectivePricing(deps.db, tenantId);
+  return priceAt(deps, rate, markupBps);
+}
+
+/** The customer's price of `rate` at `markupBps`, and the hold a call freezes for it. */
+export function priceAt(deps: Pick<ServiceDeps, 'callHoldEstimateMinutes'>, rate: DestinationRate, markupBps: number): Price {
   const minutes = deps.callHoldEstimateMinutes ?? DEFAULT_HOLD_ESTIMATE_MINUTES;
   return { markupBps, holdCents: holdEstimateCents(minutes, rate.carrierCostPerMinuteMillicents, markupBps), pricePerMinuteCents: pricePerMinuteCents(rate.carrierCostPerMinuteMillicents, markupBps) };
 }

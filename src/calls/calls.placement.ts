@@ -2,11 +2,14 @@ import { auditActor, auditJsonText } from '../audit/audit.service';
 import { AnsweringMachineDetection } from '../generated/prisma/enums';
 import { Actor } from '../platform/auth/scopes';
 import { Db } from '../platform/db/client';
+import { PREPARED } from '../platform/db/prepared';
+import { rowsOf } from '../platform/db/sql';
 import { KeyedLimiter } from '../platform/keyed-limiter';
 
 // The serialised part of placing a call: the credit hold, the daily and concurrent caps, the call row, its first
 // transition and its audit row, written by one statement (place_outbound_call, migration 20261123191000) that
-// takes the tenant's placement lock inside PostgreSQL and releases it when the statement ends. Nothing of it
+// takes the tenant's placement lock inside PostgreSQL and releases it when the statement ends (prepared, and on
+// the plain pool outside a transaction: it commits on its own). Nothing of it
 // waits on the gateway, so the lock lasts as long as the SQL does, not as long as a busy event loop takes.
 
 export type PlacementVerdict = 'placed' | 'existing' | 'key_reused' | 'balance_insufficient' | 'daily_spend_cap_exceeded' | 'concurrent_call_cap_exceeded';
@@ -59,25 +62,40 @@ export interface PlacementOutcome {
 const PLACEMENTS_IN_DATABASE_PER_TENANT = 4;
 const waiting = new KeyedLimiter(PLACEMENTS_IN_DATABASE_PER_TENANT);
 
+const PLACE_SQL = `${PREPARED}
+  SELECT verdict, placed_call_id, spent_today_cents::text, held_for_calls_cents::text, calls_in_flight
+    FROM place_outbound_call($1::uuid, $2::uuid, $3, $4, $5, $6::integer, $7, $8, $9, $10::timestamptz, $11, $12, $13::uuid, $14::uuid,
+                             $15, $16, $17::integer, $18::integer, $19::answering_machine_detection, $20, $21, $22::uuid, $23::uuid,
+                             $24, $25::jsonb, $26)`;
+
+interface PlacementRow {
+  verdict: PlacementVerdict;
+  placed_call_id: string | null;
+  spent_today_cents: string | null;
+  held_for_calls_cents: string | null;
+  calls_in_flight: number | null;
+}
+
 export async function reserveAndRecordCall(db: Db, req: PlacementRequest): Promise<PlacementOutcome> {
   const who = auditActor(req.actor);
   const c = req.call;
   const [row] = await waiting.run(req.tenantId, () =>
-    db.$queryRaw<{ verdict: PlacementVerdict; placed_call_id: string | null; spent_today_cents: bigint | null; held_for_calls_cents: bigint | null; calls_in_flight: number | null }[]>`
-      SELECT * FROM place_outbound_call(
-        ${req.tenantId}::uuid, ${req.callId}::uuid, ${req.holdCents}, ${req.holdDescription},
-        ${req.dailySpendCapCents}, ${req.concurrentCallCap}::integer, ${req.dayStart},
-        ${req.idempotency?.key ?? null}, ${req.idempotency?.fingerprint ?? null}, ${req.idempotency?.since ?? null}::timestamptz,
-        ${c.from}, ${c.to}, ${c.phoneNumberId}::uuid, ${c.connectionId}::uuid, ${c.destinationCountry}, ${c.ratePrefix},
-        ${c.carrierCostPerMinuteMillicents}::integer, ${c.timeoutSecs}::integer, ${c.answeringMachineDetection}::answering_machine_detection, ${c.record},
-        ${c.queuedAt}, ${c.carrierInstanceId}::uuid,
-        ${who.actorKeyId}::uuid, ${who.actor}, ${auditJsonText(req.auditAfter)}::jsonb, ${who.requestId})`,
+    rowsOf<PlacementRow>(db, PLACE_SQL, [
+      req.tenantId, req.callId, req.holdCents, req.holdDescription,
+      req.dailySpendCapCents, req.concurrentCallCap, req.dayStart,
+      req.idempotency?.key ?? null, req.idempotency?.fingerprint ?? null, req.idempotency?.since ?? null,
+      c.from, c.to, c.phoneNumberId, c.connectionId, c.destinationCountry, c.ratePrefix,
+      c.carrierCostPerMinuteMillicents, c.timeoutSecs, c.answeringMachineDetection, c.record,
+      c.queuedAt, c.carrierInstanceId,
+      who.actorKeyId, who.actor, auditJsonText(req.auditAfter), who.requestId,
+    ]),
   );
+  const bigint = (v: string | null) => (v === null ? null : BigInt(v));
   return {
     verdict: row.verdict,
     callId: row.placed_call_id,
-    spentTodayCents: row.spent_today_cents,
-    heldForCallsCents: row.held_for_calls_cents,
+    spentTodayCents: bigint(row.spent_today_cents),
+    heldForCallsCents: bigint(row.held_for_calls_cents),
     inFlight: row.calls_in_flight,
   };
 }

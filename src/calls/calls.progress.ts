@@ -177,9 +177,12 @@ async function settleHold(tx: Prisma.TransactionClient, deps: ServiceDeps, call:
     kind: 'call_charge',
     description: `${call.direction === 'inbound' ? `Inbound call from ${call.fromNumber} to ${call.toNumber}` : `Call to ${call.toNumber}`}, ${hold.chargedSeconds} s charged of ${hold.billableSeconds} s`,
     reference: { type: 'call', id: call.id },
+    // The call points at its charge, set by the charge's own statement: the tenant's row it locks is then held
+    // for that statement and the commit only, not for one more round trip through the event loop.
+    alsoWithEntry: Prisma.sql`UPDATE calls SET charge_ledger_entry_id = (SELECT id FROM entry) WHERE id = ${call.id}::uuid`,
   });
-  // The entry was written by this transaction: set its id, no `connect` (which reads it back, then the call).
-  return tx.call.update({ where: { id: call.id }, data: { chargeLedgerEntryId: consumed.ledgerEntryId! }, select: CALL_SELECT });
+  // Under the call's row lock nothing else changes it: the view is the row as the statement left it.
+  return { ...call, chargeLedgerEntryId: consumed.ledgerEntryId };
 }
 
 /** The call, locked until the transaction ends, read in the same statement. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { insufficientFunds } from '../billing/ledger.service';
-import { readQuota } from '../billing/quota.service';
 import { AnsweringMachineDetection } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { startOfUtcDay } from '../platform/clock';
+import { PREPARED } from '../platform/db/prepared';
+import { rowsOf } from '../platform/db/sql';
 import { inTransaction } from '../platform/db/transaction';
 import { ApiError, invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
@@ -11,19 +12,20 @@ import { requestHash } from '../platform/idempotency';
 import { ServiceDeps, withDb } from '../platform/service-deps';
 import { CallCarrier } from './carrier-port';
 import {
-  activeDid,
   checkCountry,
   checkFrom,
   checkPrefix,
   concurrentCallCapExceeded,
   dailySpendCapExceeded,
   parseNumber,
-  priceOfCall,
+  priceAt,
 } from './calls.checks';
-import { CALL_COLUMNS, CALL_SELECT, CallView, isTerminal, TERMINAL } from './calls.events';
+import { placementFacts } from './calls.placement-facts';
+import { CALL_SELECT, CallView, isTerminal, TERMINAL } from './calls.events';
+import { CALL_COLUMNS as CALL_VIEW } from './calls.queries';
 import { reserveAndRecordCall } from './calls.placement';
 import { lockCall, moveCall } from './calls.progress';
-import { findDestinationRate, noPricing } from './rates.service';
+import { noPricing } from './rates.service';
 
 // Placing a call: the checks that need no lock (number, country, prefix, price) in the promised order
 // (calls.checks.ts); then one statement, under the tenant's placement lock, freezes the hold, checks the caps and
@@ -61,21 +63,16 @@ export async function placeCall(deps: ServiceDeps & { idempotencyKey?: string },
   const answeringMachineDetection = input.answeringMachineDetection ?? 'disabled';
   const record = input.record ?? false;
 
-  // The reads that need no lock, together; their failures are still reported in the promised order.
-  const [quota, ownDid, rate, asked, fallback] = await Promise.all([
-    readQuota(deps.db, tenantId),
-    activeDid(deps.db, tenantId, from.e164),
-    findDestinationRate(deps.db, to.countryCode, to.e164),
-    input.connectionId ? ownConnection(deps, tenantId, input.connectionId) : undefined,
-    input.connectionId ? undefined : defaultConnection(deps, tenantId),
-  ]);
-  const did = checkFrom(quota, from.e164, ownDid);
+  // What the checks need, read at once (one statement); failures are still reported in the promised order.
+  const facts = await placementFacts(deps.db, tenantId, from.e164, to, input.connectionId);
+  const { quota, rate } = facts;
+  const did = checkFrom(quota, from.e164, facts.ownDid);
   checkCountry(quota, to);
   checkPrefix(quota, to);
   if (!rate) throw noPricing(to.countryCode, to.e164);
-  if (asked === null) throw new ApiError('not_found', 'Connection not found');
-  const connectionId = asked ?? did?.connectionId ?? fallback ?? null;
-  const price = await priceOfCall(deps, tenantId, rate);
+  if (facts.askedConnectionId === null) throw new ApiError('not_found', 'Connection not found');
+  const connectionId = facts.askedConnectionId ?? did?.connectionId ?? facts.defaultConnectionId ?? null;
+  const price = priceAt(deps, rate, facts.markupBps);
 
   const callId = randomUUID();
   const key = deps.idempotencyKey;
@@ -138,15 +135,18 @@ async function dial(deps: ServiceDeps, carrier: CallCarrier, callId: string, leg
     throw err;
   }
   // The leg's id is stored and the call read back in one statement: it is what the request answers.
-  const [current] = await deps.db.$queryRaw<(CallView & { ended: boolean })[]>`
-    UPDATE calls SET upstream_call_id = ${upstreamCallId} WHERE id = ${callId}::uuid AND upstream_call_id IS NULL
-    RETURNING ${CALL_COLUMNS}, status = ANY(${TERMINAL}::call_status[]) AND answered_at IS NULL AS ended`;
+  const [current] = await rowsOf<Record<string, unknown>>(deps.db, DIALLED_SQL, [upstreamCallId, callId, TERMINAL]);
+  const ended = current?.ended === true;
+  if (current) delete current.ended;
   // Hung up while the dial was on its way (the call ended without a leg): the leg that just started must not ring on.
-  if (current?.ended) await carrier.hangup(upstreamCallId).catch(() => undefined);
+  if (ended) await carrier.hangup(upstreamCallId).catch(() => undefined);
   if (!current) return deps.db.call.findUniqueOrThrow({ where: { id: callId }, select: CALL_SELECT });
-  const { ended: _ended, ...call } = current;
-  return call;
+  return CALL_VIEW.map(current);
 }
+
+const DIALLED_SQL = `${PREPARED}
+  UPDATE calls SET upstream_call_id = $1 WHERE id = $2::uuid AND upstream_call_id IS NULL
+  RETURNING ${CALL_VIEW.list('calls')}, status = ANY($3::call_status[]) AND answered_at IS NULL AS ended`;
 
 /** Ends a call the carrier has no leg for (never dialled, or lost), settling its hold; null when it had already ended. */
 export async function endWithoutCarrier(deps: ServiceDeps, callId: string, status: 'failed' | 'canceled' | 'completed', ending: { hangupCause: string; hangupSource: string }, at?: Date): Promise<CallView | null> {
@@ -155,18 +155,6 @@ export async function endWithoutCarrier(deps: ServiceDeps, callId: string, statu
     if (!call || isTerminal(call.status)) return null;
     return moveCall(tx, withDb(deps, tx), call, status, at ?? deps.clock.now(), ending);
   });
-}
-
-/** The tenant's own connection `asked` for, or null when it is not theirs (reported as not_found). */
-async function ownConnection(deps: ServiceDeps, tenantId: string, asked: string): Promise<string | null> {
-  const own = isUuid(asked) ? await deps.db.connection.findFirst({ where: { id: asked, tenantId }, select: { id: true } }) : null;
-  return own?.id ?? null;
-}
-
-/** The tenant's default connection: calls run on the one asked for, else the DID's, else this. */
-async function defaultConnection(deps: ServiceDeps, tenantId: string): Promise<string | null> {
-  const fallback = await deps.db.connection.findFirst({ where: { tenantId, isDefault: true }, select: { id: true } });
-  return fallback?.id ?? null;
 }
 
 export async function getCall(deps: ServiceDeps, actor: Actor, id: string): Promise<CallView> {

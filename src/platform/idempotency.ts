@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Db, Prisma, PrismaClient } from './db/client';
+import { PREPARED } from './db/prepared';
+import { rowsOf } from './db/sql';
 import { inTransaction } from './db/transaction';
 import { ApiError, invalidRequest } from './errors';
 
@@ -114,17 +116,36 @@ async function runSelfKeyed(
   opts: IdempotencyOptions,
   handler: (db: Db) => Promise<IdempotentResponse>,
 ): Promise<IdempotentResponse & { replayed: boolean }> {
-  const where = { tenantId_key: { tenantId: scope.tenantId, key: scope.key } };
-  const stored = await prisma.idempotencyRecord.findUnique({ where });
+  // Plain statements (db/sql.ts): a self-keyed operation is a hot one (placing a call), and neither statement
+  // needs a transaction.
+  const [stored] = await rowsOf<StoredResponse & { expiresAt: Date }>(prisma, STORED_SQL, [scope.tenantId, scope.key]);
   if (stored && stored.expiresAt.getTime() > Date.now()) return replay(stored, scope);
   const response = await handler(prisma);
   if (response.status >= 400 || response.succeeded === false) return { ...response, replayed: false };
   const now = Date.now();
   if (stored) await prisma.idempotencyRecord.deleteMany({ where: { tenantId: scope.tenantId, key: scope.key, expiresAt: { lte: new Date(now) } } });
   // A twin that ran at the same time may have recorded first: its response describes the same resource.
-  await prisma.idempotencyRecord.createMany({ data: [recordOf(scope, response, opts.ttlHours, now)], skipDuplicates: true });
+  const r = recordOf(scope, response, opts.ttlHours, now);
+  await rowsOf(prisma, RECORD_SQL, [r.tenantId, r.key, r.operation, r.requestHash, r.responseStatus, JSON.stringify(r.responseBody), r.createdAt, r.expiresAt]);
   return { ...response, replayed: false };
 }
+
+interface StoredResponse {
+  operation: string;
+  requestHash: string;
+  responseStatus: number;
+  responseBody: unknown;
+}
+
+const STORED_SQL = `${PREPARED}
+  SELECT operation, request_hash AS "requestHash", response_status AS "responseStatus", response_body AS "responseBody",
+         expires_at AS "expiresAt"
+    FROM idempotency_records WHERE tenant_id = $1::uuid AND key = $2`;
+
+const RECORD_SQL = `${PREPARED}
+  INSERT INTO idempotency_records (tenant_id, key, operation, request_hash, response_status, response_body, created_at, expires_at)
+  VALUES ($1::uuid, $2, $3, $4, $5::integer, $6::jsonb, $7::timestamptz, $8::timestamptz)
+  ON CONFLICT (tenant_id, key) DO NOTHING`;
 
 /** The stored record of a successful response, kept `ttlHours` from `now`. */
 function recordOf(scope: IdempotencyScope, response: IdempotentResponse, ttlHours: number, now: number): Prisma.IdempotencyRecordCreateManyInput {
@@ -140,7 +161,7 @@ function recordOf(scope: IdempotencyScope, response: IdempotentResponse, ttlHour
   };
 }
 
-function replay(stored: { operation: string; requestHash: string; responseStatus: number; responseBody: unknown }, scope: IdempotencyScope): IdempotentResponse & { replayed: true } {
+function replay(stored: StoredResponse, scope: IdempotencyScope): IdempotentResponse & { replayed: true } {
   if (stored.operation !== scope.operation || stored.requestHash !== scope.requestHash) {
     throw new ApiError('idempotency_conflict', 'This Idempotency-Key was already used for a different request; use a new key');
   }

@@ -4,6 +4,8 @@ import { makeContext } from '../../src/graphql/context';
 import { buildGatewaySchema } from '../../src/graphql/schema';
 import { debit } from '../../src/billing/ledger.service';
 import { CallFilter, chargesByIds, listCalls } from '../../src/calls/calls.queries';
+import { placementFacts } from '../../src/calls/calls.placement-facts';
+import { parseE164 } from '../../src/carrier/e164';
 import { connectionsByIds } from '../../src/numbers/connections.service';
 import { emergencyAddressesByIds } from '../../src/numbers/emergency-addresses.service';
 import { listPhoneNumbers, PhoneNumberFilter, phoneNumbersByIds } from '../../src/numbers/numbers.queries';
@@ -226,5 +228,48 @@ describe('hand-written SQL reads give what Prisma gives', () => {
     } finally {
       await one.$disconnect();
     }
+  });
+
+  it('reads what a placement must know in one statement, as the reads through Prisma give it', async () => {
+    const db = base.prisma;
+    const facts = (from: string, to: string, connection?: string | null) =>
+      bothWays((d) => placementFacts(d, tenantId, from, parseE164(to)!, connection));
+    const [active, released] = await Promise.all([
+      db.phoneNumber.findFirstOrThrow({ where: { tenantId, status: 'active', connectionId: { not: null } } }),
+      db.phoneNumber.findFirstOrThrow({ where: { tenantId, status: 'released' } }),
+    ]);
+    const cases: [string, string, (string | null)?][] = [
+      [active.e164, '+447700900123'], // the tenant's number; the longest prefix wins (447 before 44)
+      [released.e164, '+4930123456'], // a released number is not the tenant's
+      ['+15125559999', '+15125550100'], // another tenant's number
+      [active.e164, '+8613800000000'], // a destination without a rate
+      [active.e164, '+15125550100', ids.connections[0]], // its own connection
+      [active.e164, '+15125550100', randomUUID()], // nobody's connection
+      [active.e164, '+15125550100', 'not-a-uuid'],
+      [active.e164, '+15125550100', ''], // as good as none asked
+    ];
+    for (const [from, to, connection] of cases) {
+      const both = await facts(from, to, connection);
+      expect(both.sql).toEqual(both.prisma);
+    }
+    const first = (await facts(active.e164, '+447700900123')).sql;
+    expect(first).toMatchObject({ ownDid: { id: active.id, connectionId: active.connectionId }, rate: { prefix: '447' }, askedConnectionId: undefined, defaultConnectionId: ids.connections[1] });
+    expect(first.quota.dailySpendCapCents).toEqual(expect.any(BigInt));
+    expect((await facts(active.e164, '+15125550100', randomUUID())).sql.askedConnectionId).toBeNull();
+    expect((await facts(active.e164, '+8613800000000')).sql.rate).toBeNull();
+    expect((await facts(released.e164, '+15125550100')).sql.ownDid).toBeNull();
+
+    // The markup: the plan's, then the tenant's override over it.
+    const now = new Date();
+    await db.subscription.create({ data: { tenantId, planSlug: 'growth', currentPeriodStart: now, currentPeriodEnd: new Date(now.getTime() + 86_400_000) } });
+    const onPlan = await facts(active.e164, '+15125550100');
+    expect(onPlan.sql.markupBps).toBe(3000);
+    expect(onPlan.sql).toEqual(onPlan.prisma);
+    await db.tenant.update({ where: { id: tenantId }, data: { markupOverrideBps: 1234 } });
+    const overridden = await facts(active.e164, '+15125550100');
+    expect(overridden.sql.markupBps).toBe(1234);
+    expect(overridden.sql).toEqual(overridden.prisma);
+    await db.tenant.update({ where: { id: tenantId }, data: { markupOverrideBps: null } });
+    await db.subscription.deleteMany({ where: { tenantId } });
   });
 });

@@ -1,7 +1,7 @@
 import { ApiError } from '../errors';
 import { Db } from '../db/client';
 import { PREPARED } from '../db/prepared';
-import { sqlOf } from '../db/sql';
+import { rowsOf } from '../db/sql';
 import { parseApiKey, secretMatches } from './api-key-format';
 import { Actor, isScope, Scope } from './scopes';
 
@@ -84,8 +84,7 @@ const KEY_SQL = `${PREPARED}
    WHERE k.prefix = $1`;
 
 async function keyByPrefix(db: Db, prefix: string): Promise<KeyRow | undefined> {
-  const sql = sqlOf(db);
-  const [row] = sql ? await sql.rows<KeyRowText>(KEY_SQL, [prefix]) : await db.$queryRawUnsafe<KeyRowText[]>(KEY_SQL, prefix);
+  const [row] = await rowsOf<KeyRowText>(db, KEY_SQL, [prefix]);
   return row && { ...row, balance_cents: BigInt(row.balance_cents), credit_limit_cents: BigInt(row.credit_limit_cents), held_cents: BigInt(row.held_cents) };
 }
 

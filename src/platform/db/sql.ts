@@ -3,10 +3,11 @@ import type { Db, PrismaClient } from './client';
 import { statementName } from './prepared';
 
 /**
- * Hand-written SQL on the very pool Prisma's driver adapter uses (same connections, same limits). For hot read
- * paths whose cost is Prisma's row mapping rather than the database: a page of 100 calls costs ~2 ms of CPU
- * through the client and ~0.7 ms as a plain query mapped by hand (bench/results.md, list rows). Everything that
- * writes stays on Prisma.
+ * Hand-written SQL on the very pool Prisma's driver adapter uses (same connections, same limits). For hot paths
+ * whose cost is Prisma's client rather than the database: a page of 100 calls costs ~2 ms of CPU through the
+ * client and ~0.7 ms as a plain query mapped by hand (bench/results.md, list rows), and every statement of a
+ * call placement paid the client's fixed cost too. Writes go this way only as single statements outside a
+ * transaction (each commits on its own); everything transactional stays on Prisma.
  *
  * Values come back as node-postgres parses them: timestamptz → Date, int8 → string (map it with BigInt), uuid
  * and enums → string, text[] → string[].
@@ -36,6 +37,16 @@ export function attachSql(client: PrismaClient, pool: Pool, onQuery?: (sql: stri
  */
 export function sqlOf(db: Db): Sql | undefined {
   return sqlByClient.get(db);
+}
+
+/**
+ * Runs one hand-written statement ($1, $2, … placeholders) on the plain pool, or through Prisma inside a
+ * transaction. The two return int8 differently (string, bigint): statements meant for both cast int8 columns to
+ * text and map them with BigInt, so either path gives the same view.
+ */
+export function rowsOf<R extends QueryResultRow>(db: Db, text: string, values: readonly unknown[]): Promise<R[]> {
+  const sql = sqlOf(db);
+  return sql ? sql.rows<R>(text, values) : db.$queryRawUnsafe<R[]>(text, ...values);
 }
 
 /**
