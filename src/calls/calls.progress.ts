@@ -4,6 +4,8 @@ import { effectivePricing } from '../billing/plans.service';
 import { Prisma } from '../generated/prisma/client';
 import { CallStatus } from '../generated/prisma/enums';
 import { systemActor } from '../platform/auth/scopes';
+import { inPlainTransaction } from '../platform/db/plain-transaction';
+import { PREPARED } from '../platform/db/prepared';
 import { afterCommit, inTransaction } from '../platform/db/transaction';
 import { isUuid } from '../platform/ids';
 import { ServiceDeps, withDb } from '../platform/service-deps';
@@ -187,7 +189,7 @@ async function settleHold(tx: Prisma.TransactionClient, deps: ServiceDeps, call:
 
 /** The call, locked until the transaction ends, read in the same statement. */
 export async function lockCall(tx: Prisma.TransactionClient, id: string): Promise<CallView | null> {
-  const [locked] = await tx.$queryRaw<CallView[]>`SELECT ${CALL_COLUMNS} FROM calls WHERE id = ${id}::uuid FOR UPDATE`;
+  const [locked] = await tx.$queryRaw<CallView[]>`${Prisma.raw(PREPARED)} SELECT ${CALL_COLUMNS} FROM calls WHERE id = ${id}::uuid FOR UPDATE`;
   return locked ?? null;
 }
 
@@ -215,7 +217,10 @@ export type Applied = 'applied' | 'ignored' | 'unknown_call';
 export async function applyCallEvent(deps: ServiceDeps, event: CallLegEvent): Promise<Applied> {
   if (!isUuid(event.callRef)) return 'ignored';
   if (event.type === 'call.incoming') return receiveInboundCall(deps, event);
-  return inTransaction(deps.db, async (tx) => {
+  // A move on (three of every answered call's four events) writes with raw statements only: it runs on a plain
+  // connection, without the client's per-statement cost. An end rates and settles through the client.
+  const movesOn = event.type !== 'call.machine_detection.ended' && !isTerminal(statusOf(event));
+  return (movesOn ? inPlainTransaction : inTransaction)(deps.db, async (tx) => {
     const call = await lockCall(tx, event.callRef);
     if (!call) return 'unknown_call';
     if (event.type === 'call.machine_detection.ended') return recordMachineDetection(tx, call, event);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Prisma } from '../generated/prisma/client';
+import { PREPARED } from '../platform/db/prepared';
 import { afterCommit } from '../platform/db/transaction';
 import { fanoutMarker, queueWebhookFanout } from '../webhooks/fanout-schedule';
 import { EventType } from './event-types';
@@ -45,7 +46,8 @@ export async function recordEvent(tx: Prisma.TransactionClient, event: NewEvent,
   const data = jsonSafe(event.data);
   const also = alsoWrite?.(id) ?? [];
   const extra = also.length ? Prisma.sql`, ${Prisma.join(also.map((sql, i) => Prisma.sql`${Prisma.raw(`also_${i}`)} AS (${sql})`), ', ')}` : Prisma.empty;
-  const [row] = await tx.$queryRaw<{ sequence: bigint; fanned_out: boolean }[]>`
+  // Prepared: its text is one of a few shapes (one per kind of change), each planned once per connection.
+  const [row] = await tx.$queryRaw<{ sequence: bigint; fanned_out: boolean }[]>`${Prisma.raw(PREPARED)}
     WITH seq AS (
       INSERT INTO event_sequences (resource_type, resource_id, last_sequence) VALUES (${event.resourceType}, ${event.resourceId}, 1)
       ON CONFLICT (resource_type, resource_id) DO UPDATE SET last_sequence = event_sequences.last_sequence + 1

@@ -1,4 +1,4 @@
-import { Pool, QueryResultRow } from 'pg';
+import { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { Db, PrismaClient } from './client';
 import { statementName } from './prepared';
 
@@ -14,6 +14,10 @@ import { statementName } from './prepared';
  */
 export interface Sql {
   rows<R extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<R[]>;
+  /** A connection of the pool to run a transaction on (./plain-transaction.ts); release it after. */
+  connect(): Promise<PoolClient>;
+  /** The client's statement counter, for statements run on such a connection. */
+  onQuery?: (sql: string) => void;
 }
 
 const sqlByClient = new WeakMap<object, Sql>();
@@ -27,6 +31,8 @@ export function attachSql(client: PrismaClient, pool: Pool, onQuery?: (sql: stri
       const name = statementName({ sql: text }) || undefined;
       return (await pool.query<R>({ text, values: values as unknown[], name })).rows;
     },
+    connect: () => pool.connect(),
+    onQuery,
   });
 }
 

@@ -31,6 +31,18 @@ export async function inTransaction<T>(db: Db, fn: (tx: Prisma.TransactionClient
   return result;
 }
 
+/**
+ * For a transaction run other than by inTransaction (./plain-transaction.ts): `tx` is its handle, and `work`
+ * resolves once it has committed; the hooks scheduled on `tx` meanwhile run then.
+ */
+export async function runInTransactionScope<T>(tx: object, work: () => Promise<T>): Promise<T> {
+  const hooks: Hook[] = [];
+  pendingHooks.set(tx, hooks);
+  const result = await work();
+  runHooks(hooks);
+  return result;
+}
+
 /** Schedules `hook` after the commit of the transaction `db` belongs to, or now when `db` is not one. */
 export function afterCommit(db: Db, hook: Hook): void {
   const hooks = pendingHooks.get(db);
