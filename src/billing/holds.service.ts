@@ -76,7 +76,7 @@ export async function consume(deps: ServiceDeps, req: ConsumeRequest): Promise<H
     if (req.actualCents > hold.amount_cents) {
       throw new ApiError('actual_amount_exceeds_frozen_amount', `${req.actualCents} cents exceeds the ${hold.amount_cents} cents frozen; extend the hold first`);
     }
-    await tx.creditHold.update({ where: { id: hold.id }, data: { status: 'consumed', consumedCents: req.actualCents, settledAt: new Date() } });
+    await settle(tx, hold.id, 'consumed', req.actualCents);
     // Unfreeze the whole hold and charge the actual amount in the same statement, with its ledger row.
     const [entry] = await tx.$queryRaw<{ id: string | null; balance: bigint; sequence: bigint }[]>`
       WITH t AS (
@@ -98,6 +98,12 @@ export async function consume(deps: ServiceDeps, req: ConsumeRequest): Promise<H
   });
 }
 
+/** Marks a hold settled (raw: it also runs in a plain transaction, platform/db/plain-transaction.ts). */
+async function settle(tx: Prisma.TransactionClient, holdId: string, status: 'consumed' | 'released', consumedCents: bigint): Promise<void> {
+  await tx.$executeRaw`UPDATE credit_holds SET status = ${status}::credit_hold_status, consumed_cents = ${consumedCents}::bigint, settled_at = ${new Date()}::timestamptz
+                        WHERE id = ${holdId}::uuid`;
+}
+
 /** Gives the whole hold back (work that ended without a charge). */
 export async function release(deps: ServiceDeps, req: { tenantId: string; transactionId: string }): Promise<HoldView> {
   return inTransaction(deps.db, async (tx) => {
@@ -105,7 +111,7 @@ export async function release(deps: ServiceDeps, req: { tenantId: string; transa
       SELECT id, tenant_id, amount_cents, status FROM credit_holds WHERE transaction_id = ${req.transactionId} FOR UPDATE`;
     if (!hold || hold.status !== 'active') throw new ApiError('no_unfreezable_records', `No active hold for transaction ${req.transactionId}`);
     if (hold.tenant_id !== req.tenantId) throw new ApiError('customer_scope_mismatch', 'The hold belongs to another account');
-    await tx.creditHold.update({ where: { id: hold.id }, data: { status: 'released', consumedCents: 0n, settledAt: new Date() } });
+    await settle(tx, hold.id, 'released', 0n);
     const [tenant] = await tx.$queryRaw<{ balance_cents: bigint; balance_sequence: bigint }[]>`
       UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, balance_sequence = balance_sequence + 1, updated_at = now()
       WHERE id = ${req.tenantId}::uuid RETURNING balance_cents, balance_sequence`;

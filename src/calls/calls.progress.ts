@@ -68,13 +68,16 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
     const update = Prisma.sql`UPDATE calls SET status = ${to}::call_status${stamp ? Prisma.sql`, ${Prisma.raw(STAMP_COLUMN[stamp])} = ${at}::timestamptz` : Prisma.empty} WHERE id = ${call.id}::uuid`;
     event = await recordCallEvent(tx, moved, at, undefined, rows(moved, [update]));
   } else {
-    const data: Prisma.CallUpdateInput = { status: to };
     // Hangup can't come before what was already recorded (clocks of two sources): clamp, never rate negative time.
     const endedAt = new Date(Math.max(at.getTime(), call.answeredAt?.getTime() ?? 0, call.queuedAt.getTime()));
-    Object.assign(data, { endedAt, hangupCause: ending?.hangupCause ?? null, hangupSource: ending?.hangupSource ?? null });
     settlement = await rateEnding(tx, call, to, endedAt);
-    Object.assign(data, settlement.columns);
-    moved = await tx.call.update({ where: { id: call.id }, data, select: CALL_SELECT });
+    const rated = settlement.columns;
+    [moved] = await tx.$queryRaw<CallView[]>`
+      UPDATE calls SET status = ${to}::call_status, ended_at = ${endedAt}::timestamptz, hangup_cause = ${ending?.hangupCause ?? null},
+                       hangup_source = ${ending?.hangupSource ?? null}, billable_seconds = ${rated.billableSeconds}::integer,
+                       included_seconds = ${rated.includedSeconds}::integer, charge_cents = ${rated.chargeCents}::bigint,
+                       markup_bps = COALESCE(${rated.markupBps ?? null}::integer, markup_bps)
+       WHERE id = ${call.id}::uuid RETURNING ${CALL_COLUMNS}`;
     const [running] = await tx.$queryRaw<{ media: boolean; conference: boolean }[]>`
       SELECT EXISTS (SELECT 1 FROM recordings WHERE call_id = ${call.id}::uuid AND status = 'recording')
              OR EXISTS (SELECT 1 FROM call_media_sessions WHERE call_id = ${call.id}::uuid AND status = 'active') AS media,
@@ -113,15 +116,17 @@ export async function moveCall(tx: Prisma.TransactionClient, deps: ServiceDeps, 
 }
 
 interface Settlement {
-  /** The rating columns of the ending call. */
-  columns: Prisma.CallUpdateInput;
+  /** The rating columns of the ending call (its markup stays as placed when unrated). */
+  columns: { billableSeconds: number; includedSeconds: number; chargeCents: bigint; markupBps?: number };
   /** What happens to its hold: charged (topped up first when the call outgrew it), or given back. */
   hold: { kind: 'consume'; amountCents: bigint; extraCents: bigint; chargedSeconds: number; billableSeconds: number } | { kind: 'release' } | null;
 }
 
 /** How an ending call is rated and what its hold will settle to; nothing moves money yet (settleHold does). */
 async function rateEnding(tx: Prisma.TransactionClient, call: CallView, to: CallStatus, endedAt: Date): Promise<Settlement> {
-  const hold = call.holdId ? await tx.creditHold.findUnique({ where: { id: call.holdId }, select: { status: true, amountCents: true } }) : null;
+  const [hold] = call.holdId
+    ? await tx.$queryRaw<{ status: string; amountCents: bigint }[]>`SELECT status::text, amount_cents AS "amountCents" FROM credit_holds WHERE id = ${call.holdId}::uuid`
+    : [];
   const holdActive = hold?.status === 'active';
   if (to !== 'completed' || !call.answeredAt) {
     return { columns: { billableSeconds: 0, includedSeconds: 0, chargeCents: 0n }, hold: holdActive ? { kind: 'release' } : null };
@@ -217,10 +222,10 @@ export type Applied = 'applied' | 'ignored' | 'unknown_call';
 export async function applyCallEvent(deps: ServiceDeps, event: CallLegEvent): Promise<Applied> {
   if (!isUuid(event.callRef)) return 'ignored';
   if (event.type === 'call.incoming') return receiveInboundCall(deps, event);
-  // A move on (three of every answered call's four events) writes with raw statements only: it runs on a plain
-  // connection, without the client's per-statement cost. An end rates and settles through the client.
-  const movesOn = event.type !== 'call.machine_detection.ended' && !isTerminal(statusOf(event));
-  return (movesOn ? inPlainTransaction : inTransaction)(deps.db, async (tx) => {
+  // A call's moves and its end write with raw statements only: they run on a plain connection, without the
+  // client's per-statement cost (an end that must stop media or leave a conference is re-run on the client).
+  const moves = event.type !== 'call.machine_detection.ended';
+  return (moves ? inPlainTransaction : inTransaction)(deps.db, async (tx) => {
     const call = await lockCall(tx, event.callRef);
     if (!call) return 'unknown_call';
     if (event.type === 'call.machine_detection.ended') return recordMachineDetection(tx, call, event);

@@ -10,15 +10,23 @@ import { inTransaction, runInTransactionScope } from './transaction';
 //
 // The work gets a transaction handle that answers the raw methods only ($queryRaw, $executeRaw and their
 // Unsafe forms), with results typed as Prisma types them (int8 as bigint), so code written against a Prisma
-// transaction runs unchanged; anything else (a model query) throws, so a path that needs one must use
-// inTransaction. afterCommit hooks run after its commit, as for inTransaction.
+// transaction runs unchanged. A model query (a rare branch: a call ending while it records) is refused: the
+// plain transaction rolls back, even if the work caught the refusal, and the work runs again from the start in
+// an ordinary transaction. So the work must have no effect outside the database before its model queries.
+// afterCommit hooks run after the commit, as for inTransaction.
 
 const INT8 = 20;
 const parseInt8 = (value: string) => BigInt(value);
 /** Prisma's typing of results: int8 as bigint, everything else as node-postgres parses it. */
 const PRISMA_TYPES = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? parseInt8 : types.getTypeParser(oid, format))) as typeof types.getTypeParser };
 
+/** A model query asked of a plain transaction. */
+export class NeedsClientTransaction extends Error {}
+
 class RawOnly {
+  /** Set when a model query was refused: the transaction must not commit. */
+  refused = false;
+
   constructor(
     private readonly client: PoolClient,
     private readonly onQuery: ((sql: string) => void) | undefined,
@@ -51,17 +59,20 @@ export async function inPlainTransaction<T>(db: Db, work: (tx: Prisma.Transactio
   if (!sql) return inTransaction(db, work);
   const client = await sql.connect();
   let broken = false;
+  let released = false;
+  const raw = new RawOnly(client, sql.onQuery);
   try {
     await client.query('BEGIN');
-    const raw = new RawOnly(client, sql.onQuery);
     const tx = new Proxy(raw, {
       get(target, prop, receiver) {
         if (prop in target || typeof prop === 'symbol' || prop === 'then') return Reflect.get(target, prop, receiver);
-        throw new Error(`${String(prop)} is not available in a plain transaction (raw statements only): use inTransaction`);
+        target.refused = true;
+        throw new NeedsClientTransaction(`${String(prop)} is not available in a plain transaction (raw statements only)`);
       },
     }) as unknown as Prisma.TransactionClient;
     const result = await runInTransactionScope(tx, async () => {
       const value = await work(tx);
+      if (raw.refused) throw new NeedsClientTransaction('the work needed a model query');
       sql.onQuery?.('COMMIT');
       await client.query('COMMIT');
       return value;
@@ -70,8 +81,12 @@ export async function inPlainTransaction<T>(db: Db, work: (tx: Prisma.Transactio
   } catch (err) {
     // A connection whose ROLLBACK failed is not given back to the pool in an unknown state.
     await client.query('ROLLBACK').catch(() => (broken = true));
+    client.release(broken || undefined);
+    released = true;
+    // Refused (whatever the work made of the refusal): from the start, in an ordinary transaction.
+    if (err instanceof NeedsClientTransaction || raw.refused) return inTransaction(db, work);
     throw err;
   } finally {
-    client.release(broken || undefined);
+    if (!released) client.release();
   }
 }
