@@ -103,6 +103,44 @@ it('inside another transaction joins it', async () => {
   expect(await db.$queryRawUnsafe(`SELECT id FROM ${table} WHERE id = 5`)).toEqual([]);
 });
 
+it('bounds its statements and its idle time, as the client’s transaction timeout did, for itself only', async () => {
+  const settings = await inPlainTransaction(db, (tx) =>
+    tx.$queryRawUnsafe<{ statement: string; idle: string }[]>("SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle"),
+  );
+  expect(settings).toEqual([{ statement: '15s', idle: '15s' }]);
+  // A statement past the bound is cancelled (here a shorter one, set the same way), and nothing of it commits.
+  await expect(
+    inPlainTransaction(db, async (tx) => {
+      await tx.$queryRaw(insert(7, 1n));
+      await tx.$executeRawUnsafe('SET LOCAL statement_timeout = 50');
+      await tx.$queryRawUnsafe('SELECT pg_sleep(1)');
+    }),
+  ).rejects.toMatchObject({ code: '57014' });
+  expect(await db.$queryRawUnsafe(`SELECT id FROM ${table} WHERE id = 7`)).toEqual([]);
+  // SET LOCAL ends with the transaction: the pooled connection goes back with the server's defaults.
+  const after = await db.$queryRawUnsafe<{ statement: string }[]>("SELECT current_setting('statement_timeout') AS statement");
+  expect(after[0].statement).not.toBe('15s');
+});
+
+it('survives the server dropping its connection mid-transaction (a restart): the work fails, the process does not', async () => {
+  const other = createPrismaClient({ url: await testDatabaseUrl(), poolSize: 1 });
+  try {
+    await expect(
+      inPlainTransaction(db, async (tx) => {
+        await tx.$queryRaw(insert(8, 1n));
+        const [{ pid }] = await tx.$queryRawUnsafe<{ pid: number }[]>('SELECT pg_backend_pid() AS pid');
+        await other.$queryRawUnsafe('SELECT pg_terminate_backend($1::int)', pid);
+        await new Promise((r) => setTimeout(r, 100)); // the connection's 'error' arrives while it is checked out
+        await tx.$queryRawUnsafe('SELECT 1');
+      }),
+    ).rejects.toThrow();
+  } finally {
+    await other.$disconnect();
+  }
+  expect(await db.$queryRawUnsafe(`SELECT id FROM ${table} WHERE id = 8`)).toEqual([]);
+  for (let i = 0; i < 3; i++) expect(await inPlainTransaction(db, (tx) => tx.$queryRawUnsafe<{ n: number }[]>('SELECT 1 AS n'))).toEqual([{ n: 1 }]);
+});
+
 it('counts its statements, the commit included, with the client’s counter', async () => {
   const before = statements.length;
   await inPlainTransaction(db, async (tx) => {

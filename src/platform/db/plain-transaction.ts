@@ -20,6 +20,10 @@ const parseInt8 = (value: string) => BigInt(value);
 /** Prisma's typing of results: int8 as bigint, everything else as node-postgres parses it. */
 const PRISMA_TYPES = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? parseInt8 : types.getTypeParser(oid, format))) as typeof types.getTypeParser };
 
+/** Milliseconds a plain transaction's statement may run, or the transaction sit idle between statements. */
+export const PLAIN_TRANSACTION_TIMEOUT_MS = 15_000;
+const BEGIN = `BEGIN; SET LOCAL statement_timeout = ${PLAIN_TRANSACTION_TIMEOUT_MS}; SET LOCAL idle_in_transaction_session_timeout = ${PLAIN_TRANSACTION_TIMEOUT_MS}`;
+
 /** A model query asked of a plain transaction. */
 export class NeedsClientTransaction extends Error {}
 
@@ -59,10 +63,16 @@ export async function inPlainTransaction<T>(db: Db, work: (tx: Prisma.Transactio
   if (!sql) return inTransaction(db, work);
   const client = await sql.connect();
   let broken = false;
+  // A checked-out connection that the server drops (a restart) emits 'error' with nobody listening, which would
+  // end the process; the statement in flight fails on its own, and the connection is not reused.
+  const dropped = () => void (broken = true);
+  client.on('error', dropped);
   let released = false;
   const raw = new RawOnly(client, sql.onQuery);
   try {
-    await client.query('BEGIN');
+    // What Prisma's transaction timeout bounded, bounded here by the server, in the same round trip as BEGIN: no
+    // statement (a lock wait) and no pause of the gateway's between statements lasts past it.
+    await client.query(BEGIN);
     const tx = new Proxy(raw, {
       get(target, prop, receiver) {
         if (prop in target || typeof prop === 'symbol' || prop === 'then') return Reflect.get(target, prop, receiver);
@@ -81,12 +91,16 @@ export async function inPlainTransaction<T>(db: Db, work: (tx: Prisma.Transactio
   } catch (err) {
     // A connection whose ROLLBACK failed is not given back to the pool in an unknown state.
     await client.query('ROLLBACK').catch(() => (broken = true));
+    client.removeListener('error', dropped);
     client.release(broken || undefined);
     released = true;
     // Refused (whatever the work made of the refusal): from the start, in an ordinary transaction.
     if (err instanceof NeedsClientTransaction || raw.refused) return inTransaction(db, work);
     throw err;
   } finally {
-    if (!released) client.release();
+    if (!released) {
+      client.removeListener('error', dropped);
+      client.release(broken || undefined);
+    }
   }
 }
