@@ -12,13 +12,15 @@ const run = async (...args: string[]) => {
 };
 const RELEASED = join(__dirname, '../fixtures/scripts/delivered-events-released.js');
 
-describe('50 subscribers on one topic', () => {
-  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Each check runs on both buses: in memory (no URL) and through Redis. */
+const BUSES = [
+  ['in memory', ''],
+  ['through Redis', REDIS_URL],
+];
 
-  it.each([
-    ['in memory', ''],
-    ['through Redis', redisUrl],
-  ])('%s: every one receives the event and Node emits no warning', async (_label, url) => {
+describe('50 subscribers on one topic', () => {
+  it.each(BUSES)('%s: every one receives the event and Node emits no warning', async (_label, url) => {
     expect(await run('50', url)).toEqual({ received: 50, warnings: [] });
   });
 
@@ -30,14 +32,9 @@ describe('50 subscribers on one topic', () => {
 });
 
 describe('an open subscription does not keep the events it delivered', () => {
-  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
   // Through Redis every event is a new object per instance, and the shared execution's results and the call read
   // once per event are keyed by it: kept, they would grow with every event until the subscription ends.
-  it.each([
-    ['in memory', ''],
-    ['through Redis', redisUrl],
-  ])('%s: after 20 events on 5 open subscriptions, the first 18 are collectable', async (_label, url) => {
+  it.each(BUSES)('%s: after 20 events on 5 open subscriptions, the first 18 are collectable', async (_label, url) => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', RELEASED, url], { timeout: 20_000 });
     expect(JSON.parse(stdout)).toEqual({ checked: 90, alive: 0 });
   });
