@@ -88,7 +88,7 @@ export async function runIdempotent(
           const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`
             SELECT pg_try_advisory_xact_lock(hashtextextended(${`${scope.tenantId}:${scope.key}`}, 0)) AS locked`;
           if (!locked) throw new Busy();
-          const stored = await tx.idempotencyRecord.findUnique({ where: { tenantId_key: { tenantId: scope.tenantId, key: scope.key } } });
+          const stored = await storedResponse(tx, scope);
           if (stored && stored.expiresAt.getTime() > Date.now()) return replay(stored, scope);
           if (stored) await tx.idempotencyRecord.delete({ where: { tenantId_key: { tenantId: scope.tenantId, key: scope.key } } });
           const response = await handler(tx);
@@ -118,7 +118,7 @@ async function runSelfKeyed(
 ): Promise<IdempotentResponse & { replayed: boolean }> {
   // Plain statements (db/sql.ts): a self-keyed operation is a hot one (placing a call), and neither statement
   // needs a transaction.
-  const [stored] = await rowsOf<StoredResponse & { expiresAt: Date }>(prisma, STORED_SQL, [scope.tenantId, scope.key]);
+  const stored = await storedResponse(prisma, scope);
   if (stored && stored.expiresAt.getTime() > Date.now()) return replay(stored, scope);
   const response = await handler(prisma);
   if (response.status >= 400 || response.succeeded === false) return { ...response, replayed: false };
@@ -135,6 +135,12 @@ interface StoredResponse {
   requestHash: string;
   responseStatus: number;
   responseBody: unknown;
+}
+
+/** The response recorded under the scope's key, if any (expired or not): one prepared statement either way. */
+async function storedResponse(db: Db, scope: IdempotencyScope): Promise<(StoredResponse & { expiresAt: Date }) | undefined> {
+  const [stored] = await rowsOf<StoredResponse & { expiresAt: Date }>(db, STORED_SQL, [scope.tenantId, scope.key]);
+  return stored;
 }
 
 const STORED_SQL = `${PREPARED}

@@ -6,8 +6,9 @@ import { statementName } from './prepared';
  * Hand-written SQL on the very pool Prisma's driver adapter uses (same connections, same limits). For hot paths
  * whose cost is Prisma's client rather than the database: a page of 100 calls costs ~2 ms of CPU through the
  * client and ~0.7 ms as a plain query mapped by hand (bench/results.md, list rows), and every statement of a
- * call placement paid the client's fixed cost too. Writes go this way only as single statements outside a
- * transaction (each commits on its own); everything transactional stays on Prisma.
+ * call placement paid the client's fixed cost too. Writes go this way as single statements outside a transaction
+ * (each commits on its own); a transaction of raw statements can run on one of the pool's connections
+ * (./plain-transaction.ts); every other transaction stays on Prisma.
  *
  * Values come back as node-postgres parses them: timestamptz → Date, int8 → string (map it with BigInt), uuid
  * and enums → string, text[] → string[].
