@@ -7,6 +7,7 @@ import { Db, PrismaClient } from '../src/platform/db/client';
 import { requestHash, runIdempotent, validateIdempotencyKey, IdempotentResponse } from '../src/platform/idempotency';
 import { ServiceDeps } from '../src/platform/service-deps';
 import { makeContext } from '../src/graphql/context';
+import { executeQuery } from '../src/graphql/compiled-queries';
 import { isSelfKeyed } from '../src/graphql/self-keyed-mutations';
 import { ApiError } from '../src/platform/errors';
 import { bodyToInput } from './body';
@@ -118,7 +119,9 @@ async function runOperation(
     // A query writes nothing: it may answer from the tenant row the key check read (platform/auth/authenticate.ts).
     ...(compiled.isMutation || !auth?.actor ? {} : { requestTenant: auth.tenant }),
   };
-  const result = await execute({ schema: deps.schema, document: compiled.document, variableValues: variables, contextValue });
+  const args = { schema: deps.schema, document: compiled.document, variableValues: variables, contextValue };
+  // Mutations run once, under graphql-js; reads may run compiled (graphql/compiled-queries.ts).
+  const result = compiled.isMutation ? await execute(args) : await executeQuery(args);
   if (result.errors?.length) {
     const out = restError(result.errors[0], res.locals.requestId);
     if (out.unexpected) res.locals.unexpectedError = out.unexpected;

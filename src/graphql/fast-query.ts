@@ -1,8 +1,9 @@
 import type { Request } from 'express';
-import { DocumentNode, execute, getOperationAST, GraphQLSchema } from 'graphql';
+import { DocumentNode, getOperationAST, GraphQLSchema } from 'graphql';
 import { AuthResult } from '../platform/auth/authenticate';
 import { Metrics } from '../platform/http/metrics';
 import { ServiceDeps } from '../platform/service-deps';
+import { executeQuery } from './compiled-queries';
 import { makeContext } from './context';
 import { checkQueryLimits, QueryLimits } from './limits';
 import { DocumentRules, parseAndValidate } from './validation';
@@ -47,7 +48,7 @@ export async function runFastQuery(deps: FastQueryDeps, req: Request, requestId:
   const started = process.hrtime.bigint();
   // A query writes nothing, so the tenant row the key check read is still this request's view of it.
   const contextValue = { ...makeContext(deps.services, requestId, auth), requestTenant: auth.tenant };
-  const result = await execute({ schema: deps.schema, document, operationName, variableValues: variables, contextValue });
+  const result = await executeQuery({ schema: deps.schema, document, operationName, variableValues: variables, contextValue });
   if (result.errors?.length) return undefined;
   deps.metrics.observeOperation(operation.name?.value ?? 'anonymous', 'query', 'ok', Number(process.hrtime.bigint() - started) / 1e9);
   return JSON.stringify({ data: result.data });

@@ -53,6 +53,14 @@ describe('plain queries without Apollo’s pipeline', () => {
     expect(fast).toEqual(apollo);
   });
 
+  it('a query sent again and again (compiled from its second run) answers as Apollo every time', async () => {
+    const body = { query: `${NUMBER} query A { account { tenant { id name } balance { amountCents } } }`, operationName: 'N', variables: { id: numberId } };
+    const apollo = await post({ ...body, extensions: {} });
+    expect(apollo.body.data.phoneNumber.id).toBe(numberId);
+    for (let i = 0; i < 4; i++) expect(await post(body)).toEqual(apollo);
+    for (let i = 0; i < 2; i++) expect(await post({ ...body, operationName: 'A' })).toEqual(await post({ ...body, operationName: 'A', extensions: {} }));
+  });
+
   it('serves account from the key check’s own read: one SQL statement in all, against two through Apollo', async () => {
     const statementsOf = async (body: unknown) => {
       const before = gw.statements.length;
