@@ -2,6 +2,7 @@ import { CallDirection, CallStatus } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { Db } from '../platform/db/client';
 import { columns, int8, joinedPage, narrowed } from '../platform/db/columns';
+import { PREPARED_WHEN_HOT } from '../platform/db/prepared';
 import { Conditions, sqlOf } from '../platform/db/sql';
 import { invalidRequest } from '../platform/errors';
 import { NEWEST_FIRST, Page, PageArgs, paginate, paginateSql } from '../platform/pagination';
@@ -57,8 +58,9 @@ export interface ListedCall extends CallView {
 /**
  * The tenant's calls, newest first (GET /v1/calls, the `calls` connection). A hot read (dashboards poll it), so it
  * is one hand-written statement reading only the columns the selection shows, which also joins the number,
- * connection and charge when asked: a page of 100 calls with all three is one statement, not four. Inside a
- * transaction it reads every column through Prisma, and the loaders fetch what it points at.
+ * connection and charge when asked: a page of 100 calls with all three is one statement, not four. A shape polled
+ * again and again is planned once per connection (PREPARED_WHEN_HOT). Inside a transaction it reads every column
+ * through Prisma, and the loaders fetch what it points at.
  */
 export async function listCalls(deps: ServiceDeps, actor: Actor, filter: CallFilter, page: PageArgs, shape: CallsShape = {}): Promise<Page<ListedCall>> {
   requireScope(actor, 'calls:read');
@@ -84,7 +86,7 @@ export async function listCalls(deps: ServiceDeps, actor: Actor, filter: CallFil
     },
   });
   return paginateSql(page, w, 'c', async (take) => {
-    const rows = await sql.rows(`SELECT ${listed.select} FROM ${listed.from} WHERE ${w.sql} ORDER BY c.created_at DESC, c.id DESC LIMIT ${take}`, w.values);
+    const rows = await sql.rows(`${PREPARED_WHEN_HOT} SELECT ${listed.select} FROM ${listed.from} WHERE ${w.sql} ORDER BY c.created_at DESC, c.id DESC LIMIT ${take}`, w.values);
     return rows.map((row) => listed.read(row) as ListedCall);
   });
 }

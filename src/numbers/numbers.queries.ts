@@ -2,6 +2,7 @@ import { PhoneNumberStatus } from '../generated/prisma/enums';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { Db } from '../platform/db/client';
 import { joinedPage, narrowed } from '../platform/db/columns';
+import { PREPARED_WHEN_HOT } from '../platform/db/prepared';
 import { Conditions, sqlOf } from '../platform/db/sql';
 import { invalidRequest } from '../platform/errors';
 import { isUuid } from '../platform/ids';
@@ -44,7 +45,7 @@ export interface ListedNumber extends PhoneNumberView {
 /**
  * The tenant's numbers, newest first: one hand-written statement reading the columns the selection shows, which
  * also joins the connection and the emergency address when asked (a page of 100 with both is one statement,
- * not three).
+ * not three). A shape polled again and again is planned once per connection (PREPARED_WHEN_HOT).
  */
 export async function listPhoneNumbers(deps: ServiceDeps, actor: Actor, filter: PhoneNumberFilter, page: PageArgs, shape: NumbersShape = {}): Promise<Page<ListedNumber>> {
   requireScope(actor, 'numbers:read');
@@ -66,7 +67,7 @@ export async function listPhoneNumbers(deps: ServiceDeps, actor: Actor, filter: 
     },
   });
   return paginateSql(page, w, 'n', async (take) => {
-    const rows = await sql.rows(`SELECT ${listed.select} FROM ${listed.from} WHERE ${w.sql} ORDER BY n.created_at DESC, n.id DESC LIMIT ${take}`, w.values);
+    const rows = await sql.rows(`${PREPARED_WHEN_HOT} SELECT ${listed.select} FROM ${listed.from} WHERE ${w.sql} ORDER BY n.created_at DESC, n.id DESC LIMIT ${take}`, w.values);
     return rows.map((row) => listed.read(row) as ListedNumber);
   });
 }

@@ -12,6 +12,7 @@ import { listPhoneNumbers, PhoneNumberFilter, phoneNumbersByIds } from '../../sr
 import { getPhoneNumber } from '../../src/numbers/numbers.service';
 import { SCOPES, systemActor } from '../../src/platform/auth/scopes';
 import { createPrismaClient, Db } from '../../src/platform/db/client';
+import { HOT_AFTER, PREPARED_WHEN_HOT } from '../../src/platform/db/prepared';
 import { sqlOf } from '../../src/platform/db/sql';
 import { authenticate, AuthResult } from '../../src/platform/auth/authenticate';
 import { createApiKey } from '../../src/tenants/tenant.service';
@@ -225,6 +226,27 @@ describe('hand-written SQL reads give what Prisma gives', () => {
         'SELECT statement, (generic_plans + custom_plans)::text AS executions FROM pg_prepared_statements', [],
       );
       expect(prepared.filter((p) => p.statement.includes('FROM api_keys k')).map((p) => Number(p.executions))).toEqual([6]);
+    } finally {
+      await one.$disconnect();
+    }
+  });
+
+  it('a list page polled again and again is planned once per connection from its HOT_AFTER-th run, and answers the same', async () => {
+    const one = createPrismaClient({ url: await testDatabaseUrl(), poolSize: 1 }); // one connection: its prepared statements are all there is
+    try {
+      const runs = HOT_AFTER + 3;
+      // Page sizes no other test uses: these texts are new to this process's run counts.
+      const pages = [];
+      for (let i = 0; i < runs; i++) pages.push(await listCalls({ ...base, db: one }, actor(), {}, { first: 17 }, { fields: new Set(['status']), phoneNumber: new Set(['e164']) }));
+      for (let i = 0; i < runs; i++) await listPhoneNumbers({ ...base, db: one }, actor(), {}, { first: 19 });
+      expect(new Set(pages.map((p) => JSON.stringify(p))).size).toBe(1);
+      expect(pages[0].nodes.length).toBeGreaterThan(0);
+      const prepared = await sqlOf(one)!.rows<{ statement: string; executions: string }>(
+        'SELECT statement, (generic_plans + custom_plans)::text AS executions FROM pg_prepared_statements', [],
+      );
+      const executionsOf = (table: string) => prepared.filter((p) => p.statement.includes(`${PREPARED_WHEN_HOT} SELECT`) && p.statement.includes(table)).map((p) => Number(p.executions));
+      expect(executionsOf('FROM calls c')).toEqual([runs - HOT_AFTER + 1]);
+      expect(executionsOf('FROM phone_numbers n')).toEqual([runs - HOT_AFTER + 1]);
     } finally {
       await one.$disconnect();
     }
