@@ -99,6 +99,9 @@ async function main() {
       progress('subscriptions');
     }
     if (want('ledger')) {
+      // The ledger rows call debit() from this process: the gateway's idle work (job polling, heartbeats) would
+      // only share the two cores with them.
+      await stopProcess(gateway);
       rows.push(await ledgerRow(url, prisma, deps, tenantId));
       rows.push(await ledgerSpreadRow(prisma, deps, rows[rows.length - 1]));
       progress('ledger');
