@@ -3,6 +3,7 @@ import { IN_FLIGHT } from '../../src/calls/calls.checks';
 import { PrismaClient } from '../../src/platform/db/client';
 import { ServiceDeps } from '../../src/platform/service-deps';
 import { quick, Row } from '../harness';
+import { paced, PacedResult } from '../paced';
 import { benchTenant, seedOwnedNumber } from '../seed';
 
 // POST /v1/calls with every check (ownership, country, prefix, pricing, balance hold, daily cap, concurrency cap)
@@ -17,8 +18,8 @@ const DAILY_CAP_CENTS = 100_000_000n;
 
 /**
  * `idempotent`: each request with its own Idempotency-Key (the goal's rows). Without keys: informative.
- * `overallRate`: placements per second from all 32 connections together (autocannon's fixed rate, latencies
- * corrected for coordinated omission), as the query rows measure at 70% of the peak; unset, a closed loop: each
+ * `overallRate`: placements per second, sent open loop over 32 keep-alive connections (../paced.ts: evenly
+ * spaced, latency from when each was due, so queueing counts); unset, a closed loop: each
  * connection sends its next placement when the last one answers, which measures the peak rate and, at 32
  * connections, mostly the queue in front of it (p99 ≥ 32 ÷ throughput).
  */
@@ -27,26 +28,19 @@ export async function placementRow(prisma: PrismaClient, deps: ServiceDeps, gate
   await prisma.tenantQuota.update({ where: { tenantId }, data: { concurrentCallCap: CONCURRENT_CAP, dailySpendCapCents: DAILY_CAP_CENTS } });
   const from = (await seedOwnedNumber(prisma, tenantId)).e164;
   let sent = 0;
-  const opts = (amount: number, rate?: number): autocannon.Options => ({
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  /** The n-th placement: national numbers ending 100–399 are answered (the simulator's busy/no-answer/fail patterns end 4xx/5xx). */
+  const placement = (n: number) => ({
+    headers: idempotent ? { ...headers, 'idempotency-key': `bench-place-${tenantId}-${n}` } : headers,
+    body: JSON.stringify({ from, to: `+15125552${100 + (n % 300)}`, timeout_secs: 20 }),
+  });
+  const closedLoop = (amount: number): autocannon.Options => ({
     url: `http://127.0.0.1:${gatewayPort}`,
     connections: 32,
     amount,
     timeout: 60,
-    ...(rate ? { overallRate: rate } : {}),
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/calls',
-        setupRequest: (req) => {
-          const n = sent++;
-          // National numbers ending 100–399: answered calls (the simulator's busy/no-answer/fail patterns end 4xx/5xx).
-          const to = `+15125552${100 + (n % 300)}`;
-          const headers = idempotent ? { ...req.headers, 'idempotency-key': `bench-place-${tenantId}-${n}` } : req.headers;
-          return { ...req, headers, body: JSON.stringify({ from, to, timeout_secs: 20 }) };
-        },
-      },
-    ],
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    requests: [{ method: 'POST', path: '/v1/calls', setupRequest: (req) => ({ ...req, ...placement(sent++) }) }],
+    headers,
   });
 
   let maxInFlight = 0;
@@ -60,8 +54,10 @@ export async function placementRow(prisma: PrismaClient, deps: ServiceDeps, gate
   // Bounded in requests, not time: a placement can take longer than a short window, and a time-bounded run would
   // leave its slowest requests unmeasured.
   // The warm-up is a closed loop either way (JIT, pools); the measured run is the row's own kind.
-  await autocannon(opts(WARMUP_PLACEMENTS));
-  const result = await autocannon(opts(PLACEMENTS, overallRate));
+  await autocannon(closedLoop(WARMUP_PLACEMENTS));
+  const result = overallRate
+    ? await paced({ port: gatewayPort, rate: overallRate, amount: PLACEMENTS, connections: 32, request: () => ({ method: 'POST', path: '/v1/calls', ...placement(sent++) }) })
+    : fromAutocannon(await autocannon(closedLoop(PLACEMENTS)));
   sampling = false;
   await sampler;
   const accepted = await untilSettled(prisma, tenantId);
@@ -74,7 +70,7 @@ export async function placementRow(prisma: PrismaClient, deps: ServiceDeps, gate
            t.balance_cents + t.credit_limit_cents >= 0 AS within_limit,
            (SELECT coalesce(-sum(amount_cents), 0) FROM ledger_entries WHERE tenant_id = t.id AND kind = 'call_charge' AND created_at >= date_trunc('day', now())) AS spent_today
       FROM tenants t WHERE t.id = ${tenantId}::uuid`;
-  const okResponses = result['2xx'];
+  const okResponses = result.ok;
   const problems = [
     maxInFlight > CONCURRENT_CAP && `in flight ${maxInFlight} > cap ${CONCURRENT_CAP}`,
     !check.ledger_ok && 'balance ≠ sum(ledger)',
@@ -93,17 +89,16 @@ export async function placementRow(prisma: PrismaClient, deps: ServiceDeps, gate
     });
     problems.push(`${result.non2xx} refused; a probe after: ${probe.status} ${(await probe.text()).slice(0, 160)}`);
   }
-  const p99 = result.latency.p99;
-  const rps = result.requests.total / result.duration;
+  const { p99, rps } = result;
   return {
-    scenario: `POST /v1/calls with all checks, 32 connections, ${overallRate ? `driven at ${overallRate} placements/s (70% of the closed loop's peak), ` : 'closed loop, '}${idempotent ? 'distinct Idempotency-Keys' : 'no Idempotency-Key (informative)'} (${PLACEMENTS} requests after ${WARMUP_PLACEMENTS} to warm up: ${accepted.total} calls placed; max ${maxInFlight} in flight sampled; ${problems.length ? problems.join(', ') : 'no cap or balance violation'})`,
+    scenario: `POST /v1/calls with all checks, 32 connections, ${overallRate ? `open loop at ${overallRate} placements/s (70% of the closed loop's peak), ` : 'closed loop, '}${idempotent ? 'distinct Idempotency-Keys' : 'no Idempotency-Key (informative)'} (${PLACEMENTS} requests after ${WARMUP_PLACEMENTS} to warm up: ${accepted.total} calls placed; max ${maxInFlight} in flight sampled; ${problems.length ? problems.join(', ') : 'no cap or balance violation'})`,
     baseline: 'goal: p99 50 ms',
     gatewayRps: rps,
     baselineRps: 50,
     ratio: p99 / 50,
-    p50: result.latency.p50,
+    p50: result.p50,
     p99,
-    errors: result.errors + result.non2xx + result.timeouts,
+    errors: result.errors + result.non2xx,
     goal: 'p99 ≤ 50 ms; no cap or balance violation (SQL after)',
     pass: okResponses > 0 && p99 <= 50 && problems.length === 0 && result.non2xx === 0 && result.errors === 0,
   };
@@ -124,4 +119,11 @@ async function untilSettled(prisma: PrismaClient, tenantId: string): Promise<{ t
     await new Promise((r) => setTimeout(r, 250));
   }
   return { total, stillInFlight };
+}
+
+function fromAutocannon(result: autocannon.Result): PacedResult {
+  return {
+    rps: result.requests.total / result.duration, p50: result.latency.p50, p99: result.latency.p99,
+    ok: result['2xx'], non2xx: result.non2xx, errors: result.errors + result.timeouts,
+  };
 }
