@@ -45,6 +45,8 @@ export async function paced(opts: { port: number; rate: number; amount: number; 
           resolve();
         });
       });
+      // A placement the gateway never answers fails the row instead of hanging the bench.
+      req.setTimeout(60_000, () => req.destroy(new Error('timed out')));
       req.on('error', () => {
         errors++;
         resolve();
