@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { credit } from '../src/billing/ledger.service';
+import { nanpCountry, NANP_TOLL_FREE_NPAS } from '../src/carrier/nanp';
 import { PrismaClient } from '../src/platform/db/client';
 import { ServiceDeps } from '../src/platform/service-deps';
 import { SCOPES, systemActor } from '../src/platform/auth/scopes';
@@ -19,7 +20,7 @@ export async function seedLists(prisma: PrismaClient, deps: ServiceDeps, tenantI
   });
   const orderId = randomUUID();
   // A fresh NANP block per run, so a database reused across runs never holds these numbers already.
-  const block = `+1${randomInt(200, 1000)}${randomInt(200, 1000)}`;
+  const block = `+1${randomUsBlock()}`;
   for (let i = 0; i < LIST_SIZE; i++) {
     const e164 = `${block}${String(1000 + i).padStart(4, '0')}`;
     const number = await prisma.phoneNumber.create({
@@ -60,9 +61,20 @@ export async function benchTenant(prisma: PrismaClient, deps: ServiceDeps, name:
 
 /** An active DID of the tenant to place calls from: a fresh NANP number per run. */
 export async function seedOwnedNumber(prisma: PrismaClient, tenantId: string): Promise<{ id: string; e164: string }> {
-  const e164 = `+1${randomInt(200, 1000)}${randomInt(200, 1000)}${randomInt(1000, 10000)}`;
+  const e164 = `+1${randomUsBlock()}${randomInt(1000, 10000)}`;
   return prisma.phoneNumber.create({
     data: { tenantId, e164, countryCode: 'US', numberType: 'local', capabilities: ['voice'], status: 'active', activationPriceCentsCustomer: 100n, monthlyPriceCentsCustomer: 150n, orderId: randomUUID(), activatedAt: new Date() },
     select: { id: true, e164: true },
   });
+}
+
+/**
+ * A random US area code and exchange (six digits). Any three digits from 200 would sometimes give an N11
+ * service code (911) or another country's area code, and a number the placement refuses fails a whole row.
+ */
+function randomUsBlock(): string {
+  for (;;) {
+    const block = `${randomInt(200, 1000)}${randomInt(200, 1000)}`;
+    if (nanpCountry(`${block}0000`) === 'US' && !NANP_TOLL_FREE_NPAS.includes(block.slice(0, 3))) return block;
+  }
 }
