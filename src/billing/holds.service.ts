@@ -3,6 +3,7 @@ import { Prisma } from '../platform/db/client';
 import { inTransaction } from '../platform/db/transaction';
 import { ApiError } from '../platform/errors';
 import { ServiceDeps, withDb } from '../platform/service-deps';
+import { countSpendToday } from './daily-spend';
 import { announce, insufficientFunds } from './ledger.service';
 
 // Credit holds (spec/credit-holds-errors.txt): work whose cost is known only at the end (a call) freezes an
@@ -81,7 +82,7 @@ export async function consume(deps: ServiceDeps, req: ConsumeRequest): Promise<H
     const [entry] = await tx.$queryRaw<{ id: string | null; balance: bigint; sequence: bigint }[]>`
       WITH t AS (
         UPDATE tenants SET held_cents = held_cents - ${hold.amount_cents}, balance_cents = balance_cents - ${req.actualCents},
-                           balance_sequence = balance_sequence + 1, updated_at = now()
+                           balance_sequence = balance_sequence + 1, updated_at = now(), ${countSpendToday(req.actualCents)}
         WHERE id = ${req.tenantId}::uuid
         RETURNING id, balance_cents, balance_sequence),
       e AS (

@@ -4,6 +4,7 @@ import { PREPARED } from '../platform/db/prepared';
 import { afterCommit } from '../platform/db/transaction';
 import { ApiError, ErrorCode } from '../platform/errors';
 import { ServiceDeps } from '../platform/service-deps';
+import { countSpendToday } from './daily-spend';
 
 // The only way money moves. Each movement is ONE statement: the conditional UPDATE of the tenant's cached
 // balance and the INSERT of its ledger row, chained in a CTE. The tenant row is locked from that statement to the
@@ -42,7 +43,7 @@ export async function debit(deps: ServiceDeps, m: Movement, opts: DebitOptions =
   assertPositive(m.amountCents);
   const rows = await deps.db.$queryRaw<PostedEntry[]>`${Prisma.raw(PREPARED)}
     WITH t AS (
-      UPDATE tenants SET balance_cents = balance_cents - ${m.amountCents}, balance_sequence = balance_sequence + 1, updated_at = now()
+      UPDATE tenants SET balance_cents = balance_cents - ${m.amountCents}, balance_sequence = balance_sequence + 1, updated_at = now(), ${countSpendToday(m.amountCents)}
       WHERE id = ${m.tenantId}::uuid
         AND (${opts.force === true} OR balance_cents + credit_limit_cents - held_cents >= ${m.amountCents})
       RETURNING id, balance_cents, balance_sequence)

@@ -2,10 +2,9 @@ import { LedgerKind } from '../generated/prisma/client';
 import { Actor, requireScope } from '../platform/auth/scopes';
 import { invalidRequest } from '../platform/errors';
 import { NEWEST_FIRST, Page, PageArgs, paginate } from '../platform/pagination';
-import { PREPARED } from '../platform/db/prepared';
-import { rowsOf } from '../platform/db/sql';
 import { ServiceDeps } from '../platform/service-deps';
 import { startOfUtcMonth } from '../platform/clock';
+import { spentSince } from './daily-spend';
 
 export interface LedgerFilter {
   kind?: LedgerKind | null;
@@ -71,18 +70,9 @@ export async function usage(deps: ServiceDeps, actor: Actor, range: { from?: Dat
   return { from, to, spendCents, creditedCents, byKind };
 }
 
-/**
- * What the tenant spent since `dayStart` (a UTC midnight): the daily spend cap counts every debit of the day.
- * Read from the per-day running totals a trigger keeps as debits are written (migration 20261206100000), in the
- * same SQL as `place_outbound_call` uses, rather than summed over the day's ledger entries.
- */
-export async function spentToday(deps: ServiceDeps, tenantId: string, dayStart: Date): Promise<bigint> {
-  const [row] = await rowsOf<{ spent: string }>(
-    deps.db,
-    `${PREPARED} SELECT COALESCE(SUM(spent_cents), 0)::text AS spent FROM tenant_daily_spend WHERE tenant_id = $1::uuid AND day >= ($2::timestamptz AT TIME ZONE 'UTC')::date`,
-    [tenantId, dayStart],
-  );
-  return BigInt(row.spent);
+/** What the tenant spent since UTC midnight (`dayStart`): the daily spend cap counts every debit of the day. */
+export function spentToday(deps: ServiceDeps, tenantId: string, dayStart: Date): Promise<bigint> {
+  return spentSince(deps.db, tenantId, dayStart);
 }
 
 function checkRange(from: Date | null | undefined, to: Date | null | undefined): void {

@@ -1,6 +1,7 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { consume, freeze } from '../../src/billing/holds.service';
 import { credit, debit } from '../../src/billing/ledger.service';
 import { spentToday } from '../../src/billing/usage.service';
 import { startOfUtcDay } from '../../src/platform/clock';
@@ -8,45 +9,49 @@ import { defaultMigrationsDir, migrate, readMigrations } from '../../src/platfor
 import { createEmptyDatabase, withClient } from '../helpers/database';
 import { fundedTenant, serviceDeps } from '../helpers/services';
 
-// The daily spend cap reads per-tenant, per-UTC-day running totals (tenant_daily_spend) that a trigger on
-// ledger_entries keeps. The totals must always equal the day's debits summed from the ledger itself, however the
-// entries were written, under concurrent debits, and for the entries a database held before the totals existed.
+// The daily spend cap reads a running total on the tenant's row (spend_day, spend_day_cents) that every debit's
+// own statement keeps (src/billing/daily-spend.ts). It must always equal the day's debits summed from the ledger,
+// whichever way they were charged, under concurrent debits, and for the entries a database held before.
 
+/** Tenants whose total for today differs from their debits of today in the ledger. */
 const TOTALS_VS_LEDGER = `
-  SELECT coalesce(d.tenant_id, l.tenant_id)::text AS tenant, coalesce(d.day, l.day)::text AS day, d.spent_cents::text AS total, l.spent::text AS ledger
-    FROM tenant_daily_spend d
-    FULL JOIN (SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date AS day, -sum(amount_cents) AS spent
-                 FROM ledger_entries WHERE amount_cents < 0 GROUP BY 1, 2) l ON l.tenant_id = d.tenant_id AND l.day = d.day
-   WHERE d.spent_cents IS DISTINCT FROM l.spent`;
+  SELECT t.id::text, t.spend_day::text, t.spend_day_cents::text AS total, coalesce(l.spent, 0)::text AS ledger
+    FROM tenants t
+    LEFT JOIN (SELECT tenant_id, -sum(amount_cents) AS spent FROM ledger_entries
+                WHERE amount_cents < 0 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                GROUP BY 1) l ON l.tenant_id = t.id
+   WHERE t.id = ANY($1::uuid[]) AND (CASE WHEN t.spend_day = (now() AT TIME ZONE 'UTC')::date THEN t.spend_day_cents ELSE 0 END) <> coalesce(l.spent, 0)`;
 
-describe('daily spend totals', () => {
+describe('the day’s spend on the tenant’s row', () => {
   let base: Awaited<ReturnType<typeof serviceDeps>>;
   beforeAll(async () => {
     base = await serviceDeps({ poolSize: 40 });
   });
   afterAll(() => base.close());
 
-  const mismatches = () => base.prisma.$queryRawUnsafe<unknown[]>(TOTALS_VS_LEDGER);
+  const today = () => startOfUtcDay(new Date());
+  const mismatches = (tenantIds: string[]) => base.prisma.$queryRawUnsafe<unknown[]>(TOTALS_VS_LEDGER, tenantIds);
 
-  it('count every debit, on the UTC day it was written, whatever wrote it; credits count nothing', async () => {
+  it('counts every debit and every call charge; credits count nothing; a new day starts again', async () => {
     const tenantId = await fundedTenant(base, 100_000n);
-    const today = startOfUtcDay(new Date());
-    expect(await spentToday(base, tenantId, today)).toBe(0n);
-    await debit(base, { tenantId, kind: 'call_charge', amountCents: 125n, description: 'a call' });
+    expect(await spentToday(base, tenantId, today())).toBe(0n);
     await debit(base, { tenantId, kind: 'number_monthly', amountCents: 1_000n, description: 'a number' });
     await credit(base, { tenantId, kind: 'refund', amountCents: 500n, description: 'given back' });
-    // Written by hand, as an operator's correction would be: yesterday's entry counts for yesterday only.
-    await base.prisma.$executeRawUnsafe(
-      `INSERT INTO ledger_entries (tenant_id, kind, amount_cents, balance_after_cents, description, created_at)
-       VALUES ($1::uuid, 'adjustment', -40, 0, 'yesterday', $2::timestamptz - interval '1 second')`,
-      tenantId, today,
-    );
-    expect(await spentToday(base, tenantId, today)).toBe(1_125n);
-    expect(await spentToday(base, tenantId, new Date(today.getTime() - 86_400_000))).toBe(1_165n);
-    expect(await mismatches()).toEqual([]);
+    await freeze(base, { tenantId, transactionId: `call:${tenantId}`, amountCents: 300n, description: 'a call' });
+    await consume(base, { tenantId, transactionId: `call:${tenantId}`, actualCents: 125n, kind: 'call_charge', description: 'a call' });
+    expect(await spentToday(base, tenantId, today())).toBe(1_125n);
+    // Asked from tomorrow, nothing is spent yet.
+    expect(await spentToday(base, tenantId, new Date(today().getTime() + 86_400_000))).toBe(0n);
+    expect(await mismatches([tenantId])).toEqual([]);
+
+    // The total was yesterday's: today's first debit starts from zero.
+    await base.prisma.$executeRawUnsafe(`UPDATE tenants SET spend_day = spend_day - 1 WHERE id = $1::uuid`, tenantId);
+    expect(await spentToday(base, tenantId, today())).toBe(0n);
+    await debit(base, { tenantId, kind: 'action_fee', amountCents: 7n, description: 'a fee' });
+    expect(await spentToday(base, tenantId, today())).toBe(7n);
   });
 
-  it('stay equal to the ledger under 64 concurrent debits of one tenant and of many', async () => {
+  it('stays equal to the ledger under 128 concurrent debits on one tenant and on many', async () => {
     const one = await fundedTenant(base, 1_000_000n);
     const many = await Promise.all(Array.from({ length: 8 }, () => fundedTenant(base, 1_000_000n)));
     await Promise.all(Array.from({ length: 64 }, (_, i) => [
@@ -54,11 +59,11 @@ describe('daily spend totals', () => {
       debit(base, { tenantId: many[i % many.length], kind: 'action_fee', amountCents: 3n, description: `spread ${i}` }),
     ]).flat());
     const expected = Array.from({ length: 64 }, (_, i) => BigInt(1 + (i % 7))).reduce((a, b) => a + b, 0n);
-    expect(await spentToday(base, one, startOfUtcDay(new Date()))).toBe(expected);
-    expect(await mismatches()).toEqual([]);
+    expect(await spentToday(base, one, today())).toBe(expected);
+    expect(await mismatches([one, ...many])).toEqual([]);
   });
 
-  it('are filled, by the migration that adds them, from the entries already in the ledger', async () => {
+  it('is filled, by the migration that adds it, from today’s debits already in the ledger', async () => {
     const url = await createEmptyDatabase('daily_spend');
     const all = await readMigrations();
     const adding = all.findIndex((m) => m.name.endsWith('_daily_spend'));
@@ -68,17 +73,21 @@ describe('daily spend totals', () => {
       for (const m of all.slice(0, adding)) await cp(join(defaultMigrationsDir(), m.name), join(before, m.name), { recursive: true });
       await migrate(url, { migrationsDir: before });
       await withClient(url, async (client) => {
-        const { rows: [tenant] } = await client.query<{ id: string }>(`INSERT INTO tenants (name) VALUES ('before') RETURNING id`);
-        for (const [amount, at] of [[-100, '2026-11-30T23:59:59Z'], [-20, '2026-12-01T00:00:00Z'], [-3, '2026-12-01T12:00:00Z'], [700, '2026-12-01T13:00:00Z']] as const) {
+        const { rows: [spender] } = await client.query<{ id: string }>(`INSERT INTO tenants (name) VALUES ('spender') RETURNING id`);
+        await client.query(`INSERT INTO tenants (name) VALUES ('idle')`);
+        const midnight = `date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`;
+        for (const [amount, at] of [[-100, `${midnight} - interval '1 second'`], [-20, midnight], [-3, 'now()'], [700, 'now()']] as const) {
           await client.query(
-            `INSERT INTO ledger_entries (tenant_id, kind, amount_cents, balance_after_cents, description, created_at) VALUES ($1, 'adjustment', $2, 0, 'old', $3)`,
-            [tenant.id, amount, at],
+            `INSERT INTO ledger_entries (tenant_id, kind, amount_cents, balance_after_cents, description, created_at) VALUES ($1, 'adjustment', $2, 0, 'old', ${at})`,
+            [spender.id, amount],
           );
         }
         await migrate(url);
-        const { rows } = await client.query<{ day: string; spent: string }>(`SELECT day::text, spent_cents::text AS spent FROM tenant_daily_spend ORDER BY day`);
-        expect(rows).toEqual([{ day: '2026-11-30', spent: '100' }, { day: '2026-12-01', spent: '23' }]);
-        expect((await client.query(TOTALS_VS_LEDGER)).rows).toEqual([]);
+        const { rows } = await client.query<{ name: string; today: boolean | null; spent: string }>(
+          `SELECT name, spend_day = (now() AT TIME ZONE 'UTC')::date AS today, spend_day_cents::text AS spent FROM tenants ORDER BY name`,
+        );
+        expect(rows).toEqual([{ name: 'idle', today: null, spent: '0' }, { name: 'spender', today: true, spent: '23' }]);
+        expect((await client.query(TOTALS_VS_LEDGER, [[spender.id]])).rows).toEqual([]);
       });
     } finally {
       await rm(before, { recursive: true, force: true });

@@ -1,36 +1,23 @@
 -- The daily spend cap summed the tenant's debits since UTC midnight on every placement, under the tenant's
 -- placement lock: a cost that grew with every call of the day (0.9 ms at 2,000 debits, and every placement of the
--- tenant waits behind it). The day's spend is now a running total per tenant and UTC day, kept by a trigger on
--- ledger_entries, so every way a debit is written (the ledger's statements, a call's charge, raw SQL) counts.
--- The ledger is append-only, so a total only ever grows.
+-- tenant waits behind it). The tenant's row now carries the day's running total: every debit already updates
+-- that row (its balance) in the statement that writes the ledger entry, and sets these two columns there too
+-- (billing/daily-spend.ts), at no extra row, lock or index. A debit on a new UTC day starts the total again.
+--
+-- ALTER TABLE holds tenants exclusively until this migration commits, and every debit updates tenants before it
+-- writes its entry, so the totals filled below miss no debit.
 
-CREATE TABLE tenant_daily_spend (
-  tenant_id   uuid   NOT NULL REFERENCES tenants(id) ON DELETE RESTRICT,
-  day         date   NOT NULL,
-  spent_cents bigint NOT NULL,
-  PRIMARY KEY (tenant_id, day)
-);
+ALTER TABLE tenants
+  ADD COLUMN spend_day date,
+  ADD COLUMN spend_day_cents bigint NOT NULL DEFAULT 0;
 
-CREATE FUNCTION count_daily_spend() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO tenant_daily_spend AS d (tenant_id, day, spent_cents)
-    VALUES (NEW.tenant_id, (NEW.created_at AT TIME ZONE 'UTC')::date, -NEW.amount_cents)
-    ON CONFLICT (tenant_id, day) DO UPDATE SET spent_cents = d.spent_cents + EXCLUDED.spent_cents;
-  RETURN NULL;
-END
-$$;
-
--- Debits written while this migration runs must be either in the totals below or counted by the trigger: the
--- lock waits for transactions already writing entries and holds new ones until this one commits.
-LOCK TABLE ledger_entries IN SHARE MODE;
-
-CREATE TRIGGER ledger_entries_daily_spend AFTER INSERT ON ledger_entries
-  FOR EACH ROW WHEN (NEW.amount_cents < 0) EXECUTE FUNCTION count_daily_spend();
-
-INSERT INTO tenant_daily_spend (tenant_id, day, spent_cents)
-  SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, -SUM(amount_cents)
-    FROM ledger_entries WHERE amount_cents < 0
-   GROUP BY 1, 2;
+UPDATE tenants t
+   SET spend_day = (now() AT TIME ZONE 'UTC')::date, spend_day_cents = s.spent
+  FROM (SELECT tenant_id, -SUM(amount_cents) AS spent
+          FROM ledger_entries
+         WHERE amount_cents < 0 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+         GROUP BY tenant_id) s
+ WHERE s.tenant_id = t.id;
 
 CREATE OR REPLACE FUNCTION place_outbound_call(
   p_tenant_id uuid,
@@ -94,9 +81,9 @@ BEGIN
   END IF;
 
   -- The daily cap counts what was spent since UTC midnight plus what in-flight calls hold, this one included.
-  -- Spent is read from the day's running total (tenant_daily_spend), not summed over the day's ledger entries.
-  SELECT COALESCE(SUM(d.spent_cents), 0)::bigint INTO v_spent
-    FROM tenant_daily_spend d WHERE d.tenant_id = p_tenant_id AND d.day >= (p_day_start AT TIME ZONE 'UTC')::date;
+  -- Spent is the day's running total on the tenant's row (spend_day_cents), not a sum over the day's entries.
+  SELECT CASE WHEN t.spend_day >= (p_day_start AT TIME ZONE 'UTC')::date THEN t.spend_day_cents ELSE 0 END INTO v_spent
+    FROM tenants t WHERE t.id = p_tenant_id;
   SELECT COALESCE(SUM(h.amount_cents), 0) + p_hold_cents INTO v_held
     FROM credit_holds h WHERE h.tenant_id = p_tenant_id AND h.status = 'active' AND h.transaction_id LIKE 'call:%';
   IF v_spent + v_held > p_daily_cap_cents THEN
