@@ -1,6 +1,7 @@
-import { Db, Prisma } from '../platform/db/client';
+import { Prisma } from '../platform/db/client';
 import { PREPARED } from '../platform/db/prepared';
 import { rowsOf } from '../platform/db/sql';
+import { ServiceDeps } from '../platform/service-deps';
 
 // The daily spend cap needs what a tenant was debited since UTC midnight on every placement. Summing the day's
 // ledger entries grew with every call of the day, so the tenant's row carries a running total: every debit
@@ -14,10 +15,10 @@ export function countSpendToday(amountCents: bigint): Prisma.Sql {
                     spend_day = (now() AT TIME ZONE 'UTC')::date`;
 }
 
-/** What the tenant was debited since `dayStart` (a UTC midnight). */
-export async function spentSince(db: Db, tenantId: string, dayStart: Date): Promise<bigint> {
+/** What the tenant spent since UTC midnight (`dayStart`): the daily spend cap counts every debit of the day. */
+export async function spentToday(deps: ServiceDeps, tenantId: string, dayStart: Date): Promise<bigint> {
   const [row] = await rowsOf<{ spent: string }>(
-    db,
+    deps.db,
     `${PREPARED} SELECT CASE WHEN spend_day >= ($2::timestamptz AT TIME ZONE 'UTC')::date THEN spend_day_cents ELSE 0 END::text AS spent FROM tenants WHERE id = $1::uuid`,
     [tenantId, dayStart],
   );

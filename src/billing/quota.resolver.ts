@@ -6,7 +6,7 @@ import { CentsScalar } from '../platform/money';
 import { getAutoRecharge } from './auto-recharge.service';
 import { Quota } from './billing.types';
 import { AutoRecharge } from './funding.types';
-import { spentToday } from './usage.service';
+import { spentToday } from './daily-spend';
 
 /** The parts of the quota that live elsewhere, resolved only when asked for. */
 @Resolver(() => Quota)

@@ -4,7 +4,6 @@ import { invalidRequest } from '../platform/errors';
 import { NEWEST_FIRST, Page, PageArgs, paginate } from '../platform/pagination';
 import { ServiceDeps } from '../platform/service-deps';
 import { startOfUtcMonth } from '../platform/clock';
-import { spentSince } from './daily-spend';
 
 export interface LedgerFilter {
   kind?: LedgerKind | null;
@@ -68,11 +67,6 @@ export async function usage(deps: ServiceDeps, actor: Actor, range: { from?: Dat
   const spendCents = rows.reduce((sum, r) => sum + r.debited, 0n);
   const creditedCents = rows.reduce((sum, r) => sum + r.credited, 0n);
   return { from, to, spendCents, creditedCents, byKind };
-}
-
-/** What the tenant spent since UTC midnight (`dayStart`): the daily spend cap counts every debit of the day. */
-export function spentToday(deps: ServiceDeps, tenantId: string, dayStart: Date): Promise<bigint> {
-  return spentSince(deps.db, tenantId, dayStart);
 }
 
 function checkRange(from: Date | null | undefined, to: Date | null | undefined): void {

@@ -2,7 +2,7 @@ import { parseE164, ParsedNumber } from '../carrier/e164';
 import { insufficientFunds } from '../billing/ledger.service';
 import { effectivePricing } from '../billing/plans.service';
 import { QuotaView } from '../billing/quota.service';
-import { spentToday } from '../billing/usage.service';
+import { spentToday } from '../billing/daily-spend';
 import { startOfUtcDay } from '../platform/clock';
 import { Db } from '../platform/db/client';
 import { ApiError, ErrorCode, invalidRequest } from '../platform/errors';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consume, freeze } from '../../src/billing/holds.service';
 import { credit, debit } from '../../src/billing/ledger.service';
-import { spentToday } from '../../src/billing/usage.service';
+import { spentToday } from '../../src/billing/daily-spend';
 import { startOfUtcDay } from '../../src/platform/clock';
 import { defaultMigrationsDir, migrate, readMigrations } from '../../src/platform/db/migrator';
 import { createEmptyDatabase, withClient } from '../helpers/database';
