@@ -3,7 +3,7 @@ import { recoverCalls } from '../../src/calls/calls.recovery';
 import { placeCall } from '../../src/calls/calls.service';
 import { chargeCents, holdEstimateCents } from '../../src/calls/rating';
 import { ACTION_FEE_CENTS } from '../../src/calls/action-fees';
-import { credit } from '../../src/billing/ledger.service';
+import { credit, debit } from '../../src/billing/ledger.service';
 import { CarrierSimulator } from '../../src/carrier';
 import { Scope } from '../../src/platform/auth/scopes';
 import { ServiceDeps } from '../../src/platform/service-deps';
@@ -131,6 +131,20 @@ describe('caps and balance under real concurrency', () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => codeOf(placeCall(deps, actorOf(tenantId), { from: FROM, to: `+1512555${String(3000 + i)}` }))));
     expect(results.filter((r) => r === 'ok')).toHaveLength(4);
     expect(results.filter((r) => r === 'daily_spend_cap_exceeded')).toHaveLength(6);
+  });
+
+  it('the daily cap counts what was debited today, not what was debited on an earlier day', async () => {
+    const { deps } = withCarrier(1);
+    const hold = holdEstimateCents(10, 450, 4000);
+    const tenantId = await tenantWithDid(100_000n);
+    await debit(base, { tenantId, kind: 'number_monthly', amountCents: 1_000n, description: 'spent earlier today' });
+    await base.prisma.tenantQuota.update({ where: { tenantId }, data: { dailySpendCapCents: 1_000n + hold - 1n } });
+    const place = (to: string) => placeCall(deps, actorOf(tenantId), { from: FROM, to });
+    await expect(place('+15125554000')).rejects.toMatchObject({ code: 'daily_spend_cap_exceeded', message: expect.stringContaining('Spent today 1000 cents') });
+    expect(await base.prisma.call.count({ where: { tenantId } })).toBe(0);
+    // The same debit, counted for yesterday: today nothing is spent yet, and the call fits.
+    await base.prisma.$executeRawUnsafe(`UPDATE tenants SET spend_day = spend_day - 1 WHERE id = $1::uuid`, tenantId);
+    expect(await codeOf(place('+15125554001'))).toBe('ok');
   });
 });
 
