@@ -131,7 +131,11 @@ describe('recordings left processing', () => {
     await callAction(first.deps, actorOf(tenantId), callId, 'record_start');
     await callAction(first.deps, actorOf(tenantId), callId, 'hangup');
     const rec = await base.prisma.recording.findFirstOrThrow({ where: { callId } });
+    // The first carrier's report is let land before the recording is put back to processing: a report still being
+    // applied after first.stop() would otherwise save it behind the test's back.
+    await waitFor(async () => (await base.prisma.recording.findUniqueOrThrow({ where: { id: rec.id } })).status === 'available');
     first.stop();
+    first.sim.close();
     // The call belongs to another instance, alive: this one's carrier never heard of the recording, yet leaves it.
     const other = await base.prisma.gatewayInstance.create({ data: { id: '00000000-0000-4000-8000-0000000000ee' } });
     await base.prisma.recording.update({ where: { id: rec.id }, data: { status: 'processing', availableAt: null } });
