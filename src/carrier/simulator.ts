@@ -78,7 +78,7 @@ export interface CarrierSimulatorControls {
   failNextCalls(n: number, kind?: FaultTarget): void;
   /** The next `n` matching calls take effect, then throw upstream_error as if the response was lost. */
   loseNextResponses(n: number, kind?: FaultTarget): void;
-  /** Delay before every remote call answers (real milliseconds, not scaled). */
+  /** Delay before every remote call answers (real milliseconds, not scaled); calls already waiting are re-timed. */
   setLatency(ms: number): void;
   resetFaults(): void;
   /** The whole catalogue, available or not, in catalogue order (no faults, no latency). */
@@ -113,6 +113,8 @@ class Simulator implements CarrierSimulator {
   private readonly catalogue: InventoryCatalogue;
   private readonly timers = new TimerSet();
   private readonly faults = new Faults();
+  /** Wakes each call waiting out the latency, to re-time it against a new one. */
+  private readonly latencyWaits = new Set<() => void>();
   private readonly outbox: EventOutbox<NumberEvent>;
   private readonly lifecycle: NumberLifecycle;
   private readonly callOutbox: EventOutbox<CallEvent>;
@@ -274,12 +276,33 @@ class Simulator implements CarrierSimulator {
   private async remote<T>(operation: CarrierOperation, work: () => T): Promise<T> {
     if (this.closed) throw closedError();
     const fault = this.faults.take(operation);
-    if (this.faults.latencyMs > 0) await this.timers.sleep(this.faults.latencyMs);
+    await this.waitOutLatency();
     if (this.closed) throw closedError();
     if (fault === 'fail') throw upstreamError(operation, 'the carrier failed to answer');
     const result = work();
     if (fault === 'lose_response') throw upstreamError(operation, 'the response was lost; the request may have taken effect');
     return result;
+  }
+
+  /**
+   * The latency counts from the call's start against the latency set now: a call already waiting goes at once
+   * when it is lowered (a test holds dials with a long latency and lets them through when it has looked).
+   */
+  private async waitOutLatency(): Promise<void> {
+    const since = Date.now();
+    for (let left = this.faults.latencyMs; left > 0; left = since + this.faults.latencyMs - Date.now()) {
+      const nap = this.timers.wakeableSleep(left);
+      this.latencyWaits.add(nap.wake);
+      try {
+        await nap.done;
+      } finally {
+        this.latencyWaits.delete(nap.wake);
+      }
+    }
+  }
+
+  private latencyChanged(): void {
+    for (const wake of [...this.latencyWaits]) wake();
   }
 
   private buildControls(): CarrierSimulatorControls {
@@ -292,8 +315,14 @@ class Simulator implements CarrierSimulator {
       activationDelayMs: (phoneNumber) => lifecycle.activationDelayMs(phoneNumber),
       failNextCalls: (n, kind) => faults.add('fail', n, kind),
       loseNextResponses: (n, kind) => faults.add('lose_response', n, kind),
-      setLatency: (ms) => faults.setLatency(ms),
-      resetFaults: () => faults.reset(),
+      setLatency: (ms) => {
+        faults.setLatency(ms);
+        this.latencyChanged();
+      },
+      resetFaults: () => {
+        faults.reset();
+        this.latencyChanged();
+      },
       allNumbers: () => this.catalogue.numbers,
       pendingActivations: () => lifecycle.pendingCount(),
       pendingTimers: () => this.timers.size,

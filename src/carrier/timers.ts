@@ -34,6 +34,23 @@ export class TimerSet {
     });
   }
 
+  /** Like `sleep`, but `wake()` ends it early (resolving); `cancelAll` still rejects it. */
+  wakeableSleep(ms: number): { done: Promise<void>; wake: () => void } {
+    let wake = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = this.start(ms, () => {
+        this.sleepers.delete(timer);
+        resolve();
+      });
+      this.sleepers.set(timer, reject);
+      wake = () => {
+        this.cancel(timer);
+        resolve();
+      };
+    });
+    return { done, wake };
+  }
+
   /** Cancels every pending timer; sleepers reject with `error`. */
   cancelAll(error: Error): void {
     for (const timer of this.timers) clearTimeout(timer);

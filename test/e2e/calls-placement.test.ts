@@ -43,12 +43,13 @@ async function until(check: () => Promise<boolean>, what: string, ms = 10_000): 
 
 describe('placing calls with Idempotency-Keys', () => {
   it('a slow dial does not hold the tenant: a second keyed placement commits while the first is still dialling', async () => {
-    sim.controls.setLatency(1_500);
+    // The dials are held (a minute's latency) until the test has looked; lowering it lets them through at once.
+    sim.controls.setLatency(60_000);
     let answered = 0;
     const requests = [place('+15125550142', 'slow-a'), place('+15125550143', 'slow-b')].map((p) => p.then((r) => (answered++, r)));
     // Both placements are written while both dials are still on their way. With the tenant's lock held through
     // the request (and so through the dial), the second would wait for the first's response.
-    await until(async () => (await gw.prisma.call.count({ where: { tenantId: t.tenantId } })) === 2, 'both placements to commit', 1_400);
+    await until(async () => (await gw.prisma.call.count({ where: { tenantId: t.tenantId } })) === 2, 'both placements to commit', 30_000);
     expect(answered).toBe(0);
     sim.controls.setLatency(0);
     const [a, b] = await Promise.all(requests);

@@ -61,6 +61,26 @@ describe('carrier faults', () => {
     expect(carrier.controls.pendingTimers()).toBe(0);
   });
 
+  it('re-times calls already waiting when the latency changes: lowered, they go at once', async () => {
+    carrier.controls.setLatency(60_000);
+    let answered = false;
+    const waiting = carrier.lookup('+15125550100', 'carrier').then((r) => ((answered = true), r));
+    await new Promise((r) => setTimeout(r, 30));
+    carrier.controls.setLatency(120_000); // raised: still waiting
+    await new Promise((r) => setTimeout(r, 30));
+    expect(answered).toBe(false);
+    const started = Date.now();
+    carrier.controls.setLatency(0);
+    await expect(waiting).resolves.toMatchObject({ phoneNumber: '+15125550100' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(carrier.controls.pendingTimers()).toBe(0);
+
+    carrier.controls.setLatency(60_000);
+    const reset = carrier.lookup('+15125550100', 'carrier');
+    carrier.controls.resetFaults();
+    await expect(reset).resolves.toMatchObject({ phoneNumber: '+15125550100' });
+  });
+
   it('resetFaults clears pending failures and latency', async () => {
     carrier.controls.failNextCalls(5);
     carrier.controls.setLatency(1000);
