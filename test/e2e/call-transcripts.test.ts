@@ -40,7 +40,7 @@ it('a subscriber to eventRecorded(types: ["call.transcription"]) receives the ca
     2,
     30_000,
   );
-  await sub.ready;
+  await gw.untilSubscribed('EVENT_RECORDED', t.tenantId);
   const started = await rest(gw.url, 'POST', `/v1/calls/${placed.body.id}/actions/transcription_start`, { key: t.key, body: { language: 'en-US' } });
   expect(started.status).toBe(200);
   const mediaId = started.body.media.find((m: { kind: string }) => m.kind === 'transcription').id as string;

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { credit } from '../../src/billing/ledger.service';
 import { systemClock } from '../../src/platform/clock';
 import { collect, wsClient } from '../helpers/ws';
-import { balanceNotice } from '../helpers/subscribers';
+import { balanceNotice, untilRedisSubscribed } from '../helpers/subscribers';
 
 describe('GraphQL: limits before execution', () => {
   let gw: TestGateway;
@@ -109,7 +109,7 @@ describe('subscriptions across two gateway instances through Redis', () => {
     const client = wsClient(one.wsUrl, { Authorization: `Bearer ${t.key}` });
     try {
       const sub = collect<any>(client, 'subscription { balanceChanged { tenant { id } balance { amountCents } } }', 1);
-      await sub.ready;
+      await untilRedisSubscribed(redisUrl, [`BALANCE_CHANGED:${t.tenantId}`]);
       await credit({ db: two.prisma, pubSub: two.pubSub, clock: systemClock }, { tenantId: t.tenantId, kind: 'adjustment', amountCents: 1234n, description: 'via two' });
       const [event] = await sub.done;
       expect(event.data.balanceChanged).toEqual({ tenant: { id: t.tenantId }, balance: { amountCents: 1234 } });

@@ -61,7 +61,7 @@ describe('an inbound call', () => {
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${t.key}` });
     const sub = collect<{ data: { callStatusChanged: { eventType: string; status: string; call: { id: string; direction: string; from: string } } } }>(
       client, 'subscription { callStatusChanged { eventType status call { id direction from } } }', 2, 15_000);
-    await sub.ready;
+    await gw.untilSubscribed('CALL_STATUS_CHANGED', t.tenantId);
     const rung = await ring(t);
     expect(rung.status).toBe(201);
     expect(rung.body).toMatchObject({ direction: 'inbound', from: '+14155550123', to: t.did, status: 'ringing', screening: null, charge_cents: null, timeout_secs: 600, destination_country: 'US' });

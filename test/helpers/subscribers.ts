@@ -60,3 +60,25 @@ export function balanceNotice(tenantId: string, balanceAfterCents = '0'): PubSub
   publishedBalanceChanges += 1;
   return { tenantId, balanceAfterCents, eventId: randomUUID(), sequence: publishedBalanceChanges, committedAt: new Date().toISOString() };
 }
+
+/**
+ * Resolves once Redis has a subscriber on each `TOPIC:tenantId` channel: the gateway registers a subscription on
+ * Redis after the socket's subscribe, asynchronously, and an event published before that is lost. Exact where
+ * one subscription is the channel's only one (an instance subscribes once per channel).
+ */
+export async function untilRedisSubscribed(redisUrl: string, channels: string[], timeoutMs = 15_000): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reply = (await redis.pubsub('NUMSUB', ...channels)) as (string | number)[];
+      const missing = channels.filter((_, i) => Number(reply[i * 2 + 1]) < 1);
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`no Redis subscriber on ${missing.join(', ')} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
