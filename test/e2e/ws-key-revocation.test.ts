@@ -70,7 +70,8 @@ describe('an open socket starts nothing once its key is revoked or expired, befo
 
   it('a key that expires mid-subscription: its socket is closed with 4401 at expires_at, by a timer, not a re-check', async () => {
     const t = await createTestTenant(gw.prisma);
-    const expiresAt = new Date(Date.now() + 1500);
+    // Long enough for the setup below on a loaded machine; the re-check is 600 s away either way.
+    const expiresAt = new Date(Date.now() + 6000);
     const shortLived = await addKey(gw.prisma, t.tenantId, ['billing:read'], expiresAt);
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${shortLived}` });
     const first = collect(client, BALANCE, 1, 10_000);
@@ -81,10 +82,10 @@ describe('an open socket starts nothing once its key is revoked or expired, befo
     before.done.catch(() => undefined);
     await gw.untilSubscribed('BALANCE_CHANGED', t.tenantId, 2);
     await expect(timeout(client.closed, 100)).rejects.toThrow('socket stayed open');
-    expect(await timeout(client.closed, 3000)).toEqual({ code: 4401, reason: 'invalid_credentials' });
+    expect(await timeout(client.closed, 15_000)).toEqual({ code: 4401, reason: 'invalid_credentials' });
     const closedAt = Date.now();
     expect(closedAt).toBeGreaterThanOrEqual(expiresAt.getTime());
-    expect(closedAt - expiresAt.getTime()).toBeLessThan(1000); // the re-check is 600 s away
+    expect(closedAt - expiresAt.getTime()).toBeLessThan(3000); // the re-check is 600 s away
   });
 });
 
@@ -132,9 +133,9 @@ describe('revocation through the API closes the key’s open subscriptions at on
       expect(await revoke(t.key, doomed.id)).toBe(200);
       // Published once the revocation answered: it must not reach the revoked key's socket.
       publishBalance(t.tenantId, '200');
-      expect(await timeout(revokedClient.closed, 5000)).toEqual({ code: 4401, reason: 'invalid_credentials' });
+      expect(await timeout(revokedClient.closed, 15_000)).toEqual({ code: 4401, reason: 'invalid_credentials' });
       const elapsed = Date.now() - started;
-      expect(elapsed).toBeLessThan(2000); // WS_KEY_RECHECK_MS is 600 000 here
+      expect(elapsed).toBeLessThan(10_000); // WS_KEY_RECHECK_MS is 600 000 here
       publishBalance(t.tenantId, '300');
       // The other key's subscription received both later events (so they were really published)...
       await until(() => keptSub.events.length === 3);
