@@ -37,7 +37,14 @@ describe('phone numbers', () => {
   const actor = (tenantId: string) => systemActor(tenantId, 'req-test');
   const ledger = (tenantId: string) => base.prisma.ledgerEntry.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
   const balance = async (tenantId: string) => (await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).balanceCents;
-  const settleSubmissions = () => new Promise((r) => setTimeout(r, 50));
+  /** Waits for each order's after-commit submission to reach the carrier (its numbers get the upstream order id). */
+  const settleSubmissions = async () => {
+    const deadline = Date.now() + 10_000;
+    while ((await base.prisma.phoneNumber.count({ where: { status: 'pending', upstreamOrderId: null } })) > 0) {
+      if (Date.now() > deadline) throw new Error('an order never reached the carrier');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
 
   it('prorates the first month by days left, rounded half up', () => {
     expect(proratedMonthlyCents(150n, new Date('2026-11-01T00:00:00Z'))).toBe(150n);

@@ -52,18 +52,18 @@ it('is all or nothing, and its after-commit hooks run only once it has committed
   ).rejects.toThrow('boom');
   expect(await db.$queryRawUnsafe(`SELECT id FROM ${table} WHERE id = 3`)).toEqual([]);
 
-  let committedWhenHeard: unknown[] | undefined;
+  let hookDone!: (rows: unknown[]) => void;
+  const committedWhenHeard = new Promise<unknown[]>((resolve) => (hookDone = resolve));
   await inPlainTransaction(db, async (tx) => {
     await tx.$queryRaw(insert(4, 1n));
     afterCommit(tx, async () => {
       heard.push('committed');
-      committedWhenHeard = await db.$queryRawUnsafe(`SELECT id FROM ${table} WHERE id = 4`);
+      hookDone(await db.$queryRawUnsafe(`SELECT id FROM ${table} WHERE id = 4`));
     });
     expect(heard).toEqual([]);
   });
-  await new Promise((r) => setTimeout(r, 50));
-  expect(heard).toEqual(['committed']);
-  expect(committedWhenHeard).toEqual([{ id: 4 }]);
+  expect(await committedWhenHeard).toEqual([{ id: 4 }]);
+  expect(heard).toEqual(['committed']); // and never the rolled-back one's
   // A failed statement (a duplicate key) rolls back and gives its connection back clean.
   await expect(inPlainTransaction(db, (tx) => tx.$queryRaw(insert(4, 1n)))).rejects.toMatchObject({ code: '23505' });
   for (let i = 0; i < 4; i++) expect(await inPlainTransaction(db, (tx) => tx.$queryRawUnsafe<{ n: number }[]>('SELECT 1 AS n'))).toEqual([{ n: 1 }]);

@@ -30,11 +30,14 @@ describe('paced load', () => {
     const result = await paced({ port, rate: 50, amount: 50, connections: 8, request });
     expect(result).toMatchObject({ ok: 50, non2xx: 0, errors: 0 });
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]).sort((a, b) => a - b);
-    // 20 ms apart: a burst would put most arrivals within a millisecond of each other.
-    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(15);
-    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(25);
-    expect(result.rps).toBeGreaterThan(40);
-    expect(result.rps).toBeLessThanOrEqual(51);
+    // 20 ms apart: a burst would put most arrivals within a millisecond of each other. (Upper bounds on time would
+    // measure the machine: a stall delays the schedule, it never makes it burst.)
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(10);
+    // Never faster than asked: the 50th is due 980 ms after the first (a send may go up to 1 ms early).
+    expect(arrivals[arrivals.length - 1] - arrivals[0]).toBeGreaterThan(950);
+    expect(result.rps).toBeLessThanOrEqual(52);
+    // Not closed loop either: eight connections answered at once keep up with 50/s on any machine that runs tests.
+    expect(result.rps).toBeGreaterThan(25);
   });
 
   it('counts the time a request waited for a connection: one connection, answers slower than the rate', async () => {
