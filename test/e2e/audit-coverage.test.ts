@@ -50,7 +50,7 @@ describe('every mutation leaves an audit row', () => {
 
   /** A call from the tenant's number that the simulator answers and keeps up, placed over REST. */
   async function answeredCall(to: string): Promise<string> {
-    sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
+    sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 36_000 });
     const placed = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body: { from: '+15125550102', to } });
     if (placed.status !== 201 && placed.status !== 200) throw new Error(`could not place a call: ${placed.status} ${placed.text}`);
     for (let i = 0; i < 200; i++) {
@@ -79,7 +79,7 @@ describe('every mutation leaves an audit row', () => {
       mutation: 'placeCall',
       run: async () => {
         // Kept up until hangupCall below, however long the steps between take.
-        sim.controls.scriptNextCall('+15125550144', { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
+        sim.controls.scriptNextCall('+15125550144', { outcome: 'answered', ringSeconds: 1, talkSeconds: 36_000 });
         return { query: 'mutation { placeCall(input: { from: "+15125550102", to: "+15125550144" }) { id } }' };
       },
       after: (d) => void (state.call = d.placeCall.id),

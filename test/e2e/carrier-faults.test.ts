@@ -112,7 +112,7 @@ describe('carrier failures', () => {
 
   it('mid-call: the carrier fails a hangup (502, the call goes on with its hold); the next works, billed for the seconds talked', async () => {
     const to = '+15125550145';
-    sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 3600 });
+    sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 36_000 });
     const placed = await rest(gw.url, 'POST', '/v1/calls', { key: t.key, body: { from: FROM, to } });
     expect(placed.status).toBe(201);
     await waitFor(async () => (await rest(gw.url, 'GET', `/v1/calls/${placed.body.id}`, { key: t.key })).body.status === 'answered', 'the answer');

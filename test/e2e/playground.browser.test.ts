@@ -149,8 +149,9 @@ describeInBrowser('playground in a real browser, network cut', () => {
   async function run(query: string): Promise<string> {
     await setEditor('.graphiql-query-editor .monaco-editor', query);
     // GraphiQL parses the query 100 ms (debounced) after the last edit; the run button uses that parse to tell a
-    // subscription (graphql-ws) from a query (HTTP), so clicking sooner would send a subscription over HTTP.
-    await page.waitForTimeout(300);
+    // subscription (graphql-ws) from a query (HTTP), so clicking sooner would send a subscription over HTTP. The
+    // parse is not observable from the page; ten times its debounce leaves room for a loaded browser.
+    await page.waitForTimeout(1000);
     const result = '.graphiql-response .result-window';
     const before = await textOf(result);
     await page.locator('.graphiql-execute-button').click();

@@ -10,7 +10,9 @@ import { testDatabaseUrl, truncateAll } from './database';
 export async function serviceDeps(opts: { poolSize?: number; clock?: Clock } = {}): Promise<ServiceDeps & { prisma: PrismaClient; close(): Promise<void> }> {
   const url = await testDatabaseUrl();
   await truncateAll(url);
-  const prisma = createPrismaClient({ url, poolSize: opts.poolSize ?? 30 });
+  // Tests race more operations than the pool has connections (100 debits on 40): on a loaded machine the last
+  // in the queue may wait longer for one than the gateway's 5 s, which is not what they test.
+  const prisma = createPrismaClient({ url, poolSize: opts.poolSize ?? 30, connectionWaitMs: 60_000 });
   const pubSub = createGatewayPubSub();
   return { db: prisma, prisma, pubSub, clock: opts.clock ?? systemClock, close: () => prisma.$disconnect() };
 }

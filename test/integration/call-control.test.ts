@@ -57,7 +57,7 @@ describe('the state rules every action shares', () => {
     const to = '+15125550301';
     sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 60, talkSeconds: 10 });
     const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to, timeoutSecs: 120 });
-    await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: call.id } })).status === 'ringing', 5000);
+    await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: call.id } })).status === 'ringing');
     for (const action of ['record_start', 'record_stop', 'streaming_start', 'streaming_stop', 'transcription_start', 'transcription_stop', 'gather', 'bridge'] as const) {
       const err = await errorOf(callAction(deps, actorOf(tenantId), call.id, action, { streamUrl: 'wss://media.example.com/a', callId: call.id }));
       expect(err).not.toBe('ok');

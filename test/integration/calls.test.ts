@@ -231,8 +231,10 @@ describe('lifecycle and rating', () => {
   it('hangup while ringing cancels the call at no cost', async () => {
     const { deps, sim } = withCarrier(1);
     const tenantId = await tenantWithDid(10_000n);
-    const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to: '+15125550778' });
-    await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: call.id } })).status === 'ringing', 5000);
+    // Rings minutes (real time): the hangup comes while it rings, however slow the machine.
+    sim.controls.scriptNextCall('+15125550778', { outcome: 'answered', ringSeconds: 500, talkSeconds: 10 });
+    const call = await placeCall(deps, actorOf(tenantId), { from: FROM, to: '+15125550778', timeoutSecs: 600 });
+    await waitFor(async () => (await base.prisma.call.findUniqueOrThrow({ where: { id: call.id } })).status === 'ringing');
     const hung = await callAction(deps, actorOf(tenantId), call.id, 'hangup');
     expect([hung.status, hung.chargeCents]).toEqual(['canceled', 0n]);
     expect(sim.controls.activeCalls()).toBe(0);

@@ -59,7 +59,7 @@ describe('database notice listener', () => {
   });
 
   it('killed with pg_terminate_backend: a notice sent while it is away is lost, it connects again, says so, and receives the next', async () => {
-    await start(1500); // a wide gap to send a notice into
+    await start(5000); // a wide gap to send a notice into, even on a loaded machine
     const [pid] = await pids();
     expect(pid).toBeDefined();
     await db.query('SELECT pg_terminate_backend($1)', [pid]);

@@ -198,7 +198,7 @@ describe('monthly invoices', () => {
 
     const stop = startBillingScheduler(deps, logger, { env: {}, firstCheckMs: 1 });
     try {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 25_000;
       while (!(await base.prisma.billingRun.findUnique({ where: { periodStart: new Date('2027-02-01T00:00:00Z') } }))?.completedAt) {
         if (Date.now() > deadline) throw new Error('the scheduler did not run February');
         await new Promise((r) => setTimeout(r, 50));

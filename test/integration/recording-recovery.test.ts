@@ -51,17 +51,19 @@ async function errorOf(p: Promise<unknown>): Promise<ApiError> {
 
 describe('recordings left processing', () => {
   it('the gateway died between record_stop and the carrier’s report: the lost recording fails, clearly and once', async () => {
-    // Real time: the carrier takes 1.5 s to process, long enough for the "crash" to come first.
+    // The "crash" comes between record_stop and the carrier's report of the audio.
     const first = gatewayWith({ timeScale: 1 });
     const tenantId = await tenantWithDid();
     const callId = await answeredCall(first, tenantId);
+    // From here on the gateway hears nothing from its carrier, however slow the steps below: the report that would
+    // save the recording never lands.
+    first.stop();
     await callAction(first.deps, actorOf(tenantId), callId, 'record_start');
     await callAction(first.deps, actorOf(tenantId), callId, 'record_stop');
     const rec = await base.prisma.recording.findFirstOrThrow({ where: { callId } });
     expect(rec.status).toBe('processing');
 
     // The process dies with its carrier; the next one has a fresh simulator that never heard of this recording.
-    first.stop();
     first.sim.close();
     const second = gatewayWith({ timeScale: 1 });
     expect(await recoverCalls(second.deps, { graceMs: 0 })).toMatchObject({ settled: 1 });
@@ -98,8 +100,9 @@ describe('recordings left processing', () => {
   });
 
   it('the carrier’s report was lost but the carrier still has the audio: recovery fetches and saves it once', async () => {
-    // This gateway never hears media reports, as if each had failed to apply. Real time: processing takes 1.5 s.
-    const g = gatewayWith({ timeScale: 1, mediaReports: false });
+    // This gateway never hears media reports, as if each had failed to apply. At time scale 2 the carrier takes
+    // 3 s to process the recording: the first recovery finds it still processing.
+    const g = gatewayWith({ timeScale: 2, mediaReports: false });
     const tenantId = await tenantWithDid();
     const callId = await answeredCall(g, tenantId);
     await callAction(g.deps, actorOf(tenantId), callId, 'record_start');

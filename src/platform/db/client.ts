@@ -13,6 +13,8 @@ export interface DatabaseOptions {
   poolSize: number;
   /** Called for every SQL statement; the N+1 tests and the bench count statements with it. */
   onQuery?: (sql: string) => void;
+  /** How long a query may wait for a connection (to open one, or for a busy pool to free one); 5 s by default. */
+  connectionWaitMs?: number;
 }
 
 export function createPrismaClient(opts: DatabaseOptions): PrismaClient {
@@ -20,7 +22,7 @@ export function createPrismaClient(opts: DatabaseOptions): PrismaClient {
     connectionString: opts.url,
     max: opts.poolSize,
     // A dead database must fail requests quickly (503), not hang them until a client gives up.
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: opts.connectionWaitMs ?? 5_000,
     idleTimeoutMillis: 30_000,
   });
   // An idle connection that dies (the server restarted, an administrator ended it) only leaves the pool, and the
