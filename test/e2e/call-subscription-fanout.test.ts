@@ -58,12 +58,15 @@ describe.each([
       }
     };
     // Primed until every subscription is registered (each has had an event), then the event that is measured.
+    let lastPrimed = '';
     for (let i = 0; received.some((r) => r.length === 0); i++) {
       if (i > 100) throw new Error('the subscriptions never registered');
-      publish(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, new Date().toISOString());
+      lastPrimed = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      publish(lastPrimed, new Date().toISOString());
       await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 500));
+    // Each subscriber gets its events in order: once each has the last priming event, none is still on its way.
+    await until(() => received.every((r) => r.at(-1)?.eventId === lastPrimed));
     received.forEach((r) => r.splice(0));
 
     const committedAt = new Date().toISOString();
