@@ -27,17 +27,15 @@ describe('paced load', () => {
   it('sends at the asked rate, evenly spaced, not in a burst per second', async () => {
     arrivals.length = 0;
     delayMs = 0;
+    const started = performance.now();
     const result = await paced({ port, rate: 50, amount: 50, connections: 8, request });
     expect(result).toMatchObject({ ok: 50, non2xx: 0, errors: 0 });
-    const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]).sort((a, b) => a - b);
-    // 20 ms apart: a burst would put most arrivals within a millisecond of each other. (Upper bounds on time would
-    // measure the machine: a stall delays the schedule, it never makes it burst.)
-    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(10);
-    // Never faster than asked: the 50th is due 980 ms after the first (a send may go up to 1 ms early).
-    expect(arrivals[arrivals.length - 1] - arrivals[0]).toBeGreaterThan(950);
+    // Request n is due 20 ms × n after the start: the n-th arrival is never ahead of that (a burst per second, or
+    // a closed loop, would bring most of them early). Being late is the machine's doing (a stall delays the
+    // schedule), so it is not bounded here.
+    const early = arrivals.map((at, n) => started + n * 20 - at).filter((ahead) => ahead > 2);
+    expect(early).toEqual([]);
     expect(result.rps).toBeLessThanOrEqual(52);
-    // Not closed loop either: eight connections answered at once keep up with 50/s on any machine that runs tests.
-    expect(result.rps).toBeGreaterThan(25);
   });
 
   it('counts the time a request waited for a connection: one connection, answers slower than the rate', async () => {
