@@ -36,10 +36,11 @@ function start(dataDir: string): Promise<Started> {
   });
 }
 
-function interrupt(child: ChildProcess): Promise<number | null> {
+/** Ctrl-C; the exit code, or the process's whole output when it is not 0 (what went wrong is in there). */
+function interrupt(started: Started): Promise<number | string> {
   return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGINT');
+    started.child.once('exit', (code, signal) => resolve(code === 0 ? 0 : `exited with ${code ?? signal}:\n${started.output()}`));
+    started.child.kill('SIGINT');
   });
 }
 
@@ -66,14 +67,14 @@ describe('npm start with no DATABASE_URL (embedded PostgreSQL)', () => {
     const body = (await account.json()) as { tenant: { id: string; name: string }; balance: { amount_cents: number } };
     expect(body.tenant.name).toBe('Demo tenant');
     expect(body.balance.amount_cents).toBe(5_000); // the demo credit, a ledger entry like any other
-    expect(await interrupt(first.child)).toBe(0);
+    expect(await interrupt(first)).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
 
     const second = await start(dataDir);
     expect(second.key).toBe(first.key);
     const again = await fetch(`${second.base}/v1/account`, { headers: { authorization: `Bearer ${second.key}` } });
     expect(((await again.json()) as { tenant: { id: string } }).tenant.id).toBe(body.tenant.id);
-    expect(await interrupt(second.child)).toBe(0);
+    expect(await interrupt(second)).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { makeWorkerUtils, run, Runner, Task, TaskList, WorkerUtils } from 'graphile-worker';
+import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { jobLogger } from './logger';
 import { JobPayloads, TaskName } from './tasks';
@@ -24,6 +25,9 @@ export interface JobRunnerOptions {
   staleLockMs: number;
 }
 
+/** How the job queue's connections name themselves in pg_stat_activity. */
+export const JOBS_APPLICATION_NAME = 'voepy-jobs';
+
 export interface JobRunner {
   /** Stops taking jobs and waits for the running ones to finish. */
   stop(): Promise<void>;
@@ -36,11 +40,11 @@ export async function startJobRunner(opts: JobRunnerOptions): Promise<JobRunner>
     const task: Task = async (payload, helpers) => handler(payload as never, { id: helpers.job.id, attempts: helpers.job.attempts });
     taskList[name] = task;
   }
+  // One connection per concurrent job plus the LISTEN connection.
+  const pool = jobsPool(opts, opts.concurrency + 2);
   const runner: Runner = await run({
-    connectionString: opts.databaseUrl,
+    pgPool: pool.pool,
     concurrency: opts.concurrency,
-    // One connection per concurrent job plus the LISTEN connection.
-    maxPoolSize: opts.concurrency + 2,
     pollInterval: opts.pollIntervalMs,
     // The gateway owns SIGINT/SIGTERM and stops the runner in its own shutdown order.
     noHandleSignals: true,
@@ -54,6 +58,7 @@ export async function startJobRunner(opts: JobRunnerOptions): Promise<JobRunner>
       stopped ??= (async () => {
         await sweeper.stop();
         await runner.stop();
+        await pool.end();
       })();
       return stopped;
     },
@@ -66,7 +71,8 @@ export async function startJobRunner(opts: JobRunnerOptions): Promise<JobRunner>
  * forceUnlockWorkers, so a gateway killed mid-job has its work picked up by whichever instance runs next.
  */
 async function startStaleLockSweeper(opts: JobRunnerOptions): Promise<{ stop(): Promise<void> }> {
-  const utils: WorkerUtils = await makeWorkerUtils({ connectionString: opts.databaseUrl, logger: jobLogger(opts.logger), maxPoolSize: 1 });
+  const pool = jobsPool(opts, 1);
+  const utils: WorkerUtils = await makeWorkerUtils({ pgPool: pool.pool, logger: jobLogger(opts.logger) });
   const sweep = async () => {
     const stale = await utils.withPgClient((client) =>
       client.query<{ locked_by: string }>(
@@ -89,6 +95,33 @@ async function startStaleLockSweeper(opts: JobRunnerOptions): Promise<{ stop(): 
       clearInterval(timer);
       await running;
       await utils.release();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * A pool for graphile-worker that keeps its error handlers until it has ended. The pools graphile-worker makes
+ * itself drop theirs the moment it stops, without waiting for their connections to close: one ended by the
+ * server just then (the embedded database stopping at Ctrl-C) was an unhandled 'error' event, and the process
+ * exited 1 instead of 0.
+ */
+function jobsPool(opts: JobRunnerOptions, max: number): { pool: Pool; end(): Promise<void> } {
+  const pool = new Pool({ connectionString: opts.databaseUrl, max, application_name: JOBS_APPLICATION_NAME });
+  let ending = false;
+  const lost = (err: Error) => {
+    // Expected while the gateway stops; otherwise graphile-worker notices on its next query and reconnects.
+    if (!ending) opts.logger.warn({ err, component: 'jobs' }, 'job queue connection lost');
+  };
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
+  return {
+    pool,
+    async end() {
+      ending = true;
+      // pg waits for every checked-out connection to come back; one graphile-worker never hands back must not
+      // hold the shutdown.
+      await Promise.race([pool.end(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     },
   };
 }

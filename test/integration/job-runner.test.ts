@@ -1,0 +1,43 @@
+import pino from 'pino';
+import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
+import { addJob } from '../../src/platform/jobs/queue';
+import { JOBS_APPLICATION_NAME, startJobRunner } from '../../src/platform/jobs/runner';
+import { testDatabaseUrl, truncateAll } from '../helpers/database';
+
+// The job runner's connections are the gateway's to close: stop() returns once every one of them has ended, so
+// none is left for the database to cut when it stops next (a cut connection of a pool that has lost its error
+// handlers ended the process with exit code 1 at Ctrl-C).
+
+let url: string;
+let prisma: PrismaClient;
+
+beforeAll(async () => {
+  url = await testDatabaseUrl();
+  await truncateAll(url);
+  prisma = createPrismaClient({ url, poolSize: 2 });
+});
+afterAll(() => prisma.$disconnect());
+
+const jobConnections = async () =>
+  Number((await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = ${JOBS_APPLICATION_NAME} AND datname = current_database()`)[0].n);
+
+it('runs jobs, and once stopped has no connection left open', async () => {
+  const ran: string[] = [];
+  const runner = await startJobRunner({
+    databaseUrl: url,
+    handlers: { 'webhooks.fanout': async ({ eventId }) => void ran.push(eventId) },
+    logger: pino({ level: 'silent' }),
+    concurrency: 2,
+    pollIntervalMs: 50,
+    staleLockMs: 60_000,
+  });
+  try {
+    await addJob(prisma, 'webhooks.fanout', { eventId: 'job-runner-test' });
+    for (let i = 0; i < 500 && ran.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toEqual(['job-runner-test']);
+    expect(await jobConnections()).toBeGreaterThan(0);
+  } finally {
+    await runner.stop();
+  }
+  expect(await jobConnections()).toBe(0);
+});
