@@ -29,6 +29,11 @@ export function createPrismaClient(opts: DatabaseOptions): PrismaClient {
   // next query opens another. Without a listener that error would end the process; the pool can be used by
   // hand-written SQL before Prisma attaches its own.
   pool.on('error', () => undefined);
+  // The same for a connection while it is checked out: pg-pool takes its own listener off for that time, and each
+  // user (Prisma's transactions, plain transactions, pool.query) puts one on for its own span only. A restart of
+  // PostgreSQL once cut a connection outside every such span and ended the gateway; whatever was using it still
+  // fails on its own (the connection is no longer queryable), and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   // The pool is shared with hand-written SQL (./sql.ts); $disconnect still ends it.
   const adapter = new PrismaPg(pool, { disposeExternalPool: true, statementNameGenerator: statementName });
   const onQuery = opts.onQuery;
