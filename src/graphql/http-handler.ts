@@ -41,9 +41,9 @@ export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
 
     try {
       const fast = deps.fastQuery ? await runFastQuery(deps.fastQuery, req, res.locals.requestId, auth) : undefined;
-      if (fast !== undefined) return void res.status(200).type('application/json').send(`${fast}\n`);
+      if (fast !== undefined) return sendJson(req, res, 200, `${fast}\n`);
       const idempotency = auth?.actor ? idempotencyOf(req) : undefined;
-      if (!idempotency || !auth?.actor) return await send(res, await execute(deps.prisma));
+      if (!idempotency || !auth?.actor) return await send(req, res, await execute(deps.prisma));
 
       const outcome = await runIdempotent(
         deps.prisma,
@@ -57,7 +57,7 @@ export function graphqlHttpHandler(deps: GraphQLHttpDeps): RequestHandler {
         },
       );
       if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
-      res.status(outcome.status).type('application/json').send(JSON.stringify(outcome.body));
+      sendJson(req, res, outcome.status, JSON.stringify(outcome.body));
     } catch (err) {
       sendGraphQLError(res, err, { executed: true });
     }
@@ -80,15 +80,33 @@ async function bodyText(response: HTTPGraphQLResponse): Promise<string> {
   return text;
 }
 
-async function send(res: Response, response: HTTPGraphQLResponse): Promise<void> {
+async function send(req: Request, res: Response, response: HTTPGraphQLResponse): Promise<void> {
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.status(response.status ?? 200);
   if (response.body.kind === 'complete') {
-    res.send(response.body.string);
+    sendBody(req, res, response.body.string);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+function sendJson(req: Request, res: Response, status: number, text: string): void {
+  res.status(status).type('application/json');
+  sendBody(req, res, text);
+}
+
+/**
+ * The answer's body. A GET answer goes through res.send for its ETag (a repeated GET query can be answered 304);
+ * a POST one is written as it is: Express would hash every body for an ETag no client can use on a POST.
+ */
+function sendBody(req: Request, res: Response, text: string): void {
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    res.send(text);
+    return;
+  }
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 // Parsing here happens only for requests that carry an idempotency key; a small cache keeps retries cheap.

@@ -87,3 +87,18 @@ describe('plain queries without Apollo’s pipeline', () => {
     expect((await post({ query: ACCOUNT })).body.data.account.balance.amountCents).toBe(before + 100);
   });
 });
+
+describe('answers’ headers', () => {
+  it('a POST answer has its exact Content-Length and no ETag (no client can use one on a POST); a GET answer has an ETag', async () => {
+    for (const body of [{ query: ACCOUNT }, { query: ACCOUNT, extensions: {} }, { query: '{ nope }' }]) {
+      const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect([res.headers.get('etag'), Number(res.headers.get('content-length')), res.headers.get('content-type')]).toEqual([null, bytes.length, 'application/json; charset=utf-8']);
+      expect(JSON.parse(bytes.toString('utf8'))).toHaveProperty(body.query === ACCOUNT ? 'data.account.tenant.id' : 'errors');
+    }
+    const get = await fetch(`${gw.url}/graphql?query=${encodeURIComponent(ACCOUNT)}`, { headers: { authorization: `Bearer ${t.key}`, accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('etag')).toMatch(/^W\/"/);
+    expect((await get.json()) as object).toHaveProperty('data.account.tenant.id', t.tenantId);
+  });
+});
