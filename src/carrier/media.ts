@@ -30,7 +30,8 @@ interface Recording {
   callRef: string;
   startedAt: Date;
   endedAt: Date | null;
-  content: Buffer | null;
+  /** Processed: its audio can be fetched (made again on each fetch: the WAV depends only on seed, ref and length). */
+  available: boolean;
 }
 
 interface Session {
@@ -42,6 +43,8 @@ interface Session {
 
 export class CallMedia {
   private readonly recordings = new Map<string, Recording>();
+  /** The recordings still running, so a leg's end looks at those and not at every recording ever made. */
+  private readonly running = new Map<string, Recording>();
   private readonly sessions = new Map<string, Session>();
   private readonly bridges = new Map<string, string>();
 
@@ -59,7 +62,11 @@ export class CallMedia {
     const leg = this.answeredLeg(upstreamCallId);
     switch (command.type) {
       case 'record_start':
-        if (!this.recordings.has(command.ref)) this.recordings.set(command.ref, { upstreamCallId, callRef: leg.callRef, startedAt: leg.now, endedAt: null, content: null });
+        if (!this.recordings.has(command.ref)) {
+          const rec: Recording = { upstreamCallId, callRef: leg.callRef, startedAt: leg.now, endedAt: null, available: false };
+          this.recordings.set(command.ref, rec);
+          this.running.set(command.ref, rec);
+        }
         return;
       case 'record_stop': {
         const rec = this.recordings.get(command.ref);
@@ -92,14 +99,16 @@ export class CallMedia {
   /** A recording's audio once processed; null while recording or processing, or for an unknown ref. */
   recordingContent(ref: string): RecordingContent | null {
     const rec = this.recordings.get(ref);
-    if (!rec?.content || !rec.endedAt) return null;
-    return { contentType: 'audio/wav', content: rec.content, startedAt: rec.startedAt, endedAt: rec.endedAt };
+    if (!rec?.available || !rec.endedAt) return null;
+    // Made on request rather than held: a long-running simulator would otherwise keep every recording's audio.
+    const content = simulatedRecordingWav(this.settings.seed, ref, rec.endedAt.getTime() - rec.startedAt.getTime());
+    return { contentType: 'audio/wav', content, startedAt: rec.startedAt, endedAt: rec.endedAt };
   }
 
   recordingStatus(ref: string): RecordingStatus | null {
     const rec = this.recordings.get(ref);
     if (!rec) return null;
-    const state = rec.content ? 'available' : rec.endedAt ? 'processing' : 'recording';
+    const state = rec.available ? 'available' : rec.endedAt ? 'processing' : 'recording';
     return { ref, state, startedAt: rec.startedAt, endedAt: rec.endedAt };
   }
 
@@ -118,9 +127,9 @@ export class CallMedia {
   private finishRecording(ref: string, rec: Recording, at: Date): void {
     if (rec.endedAt) return;
     rec.endedAt = at;
+    this.running.delete(ref);
     this.timers.start(RECORDING_PROCESSING_MS * this.settings.timeScale, () => {
-      const durationMs = (rec.endedAt as Date).getTime() - rec.startedAt.getTime();
-      rec.content = simulatedRecordingWav(this.settings.seed, ref, durationMs);
+      rec.available = true;
       this.outbox.publish({
         id: `${ref}:recording.available`, type: 'recording.available', upstreamCallId: rec.upstreamCallId, callRef: rec.callRef, ref,
         startedAt: rec.startedAt, endedAt: rec.endedAt as Date, at: new Date((rec.endedAt as Date).getTime() + RECORDING_PROCESSING_MS),
@@ -176,7 +185,7 @@ export class CallMedia {
   }
 
   private legEnded(upstreamCallId: string, at: Date): void {
-    for (const [ref, rec] of this.recordings) if (rec.upstreamCallId === upstreamCallId) this.finishRecording(ref, rec, at);
+    for (const [ref, rec] of [...this.running]) if (rec.upstreamCallId === upstreamCallId) this.finishRecording(ref, rec, at);
     for (const [ref, session] of this.sessions) {
       if (session.upstreamCallId !== upstreamCallId) continue;
       this.endSession(ref);
