@@ -25,8 +25,8 @@ describe('carrier recordings', () => {
   it('a hangup ends the leg’s own recording only; its audio is a WAV of its length, the same on every fetch', async () => {
     const a = await answeredLeg('+15125550901');
     const b = await answeredLeg('+15125550902');
-    await sim.controlCall(a, { type: 'record_start', ref: 'rec-a' });
-    await sim.controlCall(b, { type: 'record_start', ref: 'rec-b' });
+    await sim.controlCall(a, { type: 'record_start', ref: 'rec-a', channels: 'single' });
+    await sim.controlCall(b, { type: 'record_start', ref: 'rec-b', channels: 'single' });
     await new Promise((r) => setTimeout(r, 20));
     await sim.hangupCall(a);
     expect((await sim.recordingStatus('rec-a'))?.state).toMatch(/^(processing|available)$/);
