@@ -30,6 +30,8 @@ export interface CallSettings {
   clock: Clock;
   /** How long an inbound call rings unanswered before the carrier gives up (simulated seconds). */
   inboundRingTimeoutSecs: number;
+  /** Real ms an ended leg is remembered; then it is forgotten, so a long-running simulator does not grow. */
+  endedLegRetentionMs: number;
 }
 
 /** A caller whose number ends so fails the carrier's reputation check (as a robocall-flagged number would). */
@@ -91,6 +93,9 @@ export class CallLegs {
   private readonly legs = new Map<string, Leg>();
   private readonly byRef = new Map<string, Leg>();
   private readonly scripts = new Map<string, CallScript[]>();
+  /** Ended legs by when they ended (real ms), oldest first: the ones past their retention are forgotten. */
+  private readonly ended = new Map<Leg, number>();
+  private liveCount = 0;
 
   constructor(
     private readonly timers: TimerSet,
@@ -112,8 +117,7 @@ export class CallLegs {
       id, direction: 'outbound', callRef: req.callRef, from: req.from, to: req.to, dialedAt, dialedReal: Date.now(), steps: this.plan(req), next: 0, timers: [],
       answeredAt: null, endedAt: null, outcome: null, hangupCause: null, hangupEvent: null, lastAt: dialedAt, talkMs: 0,
     };
-    this.legs.set(id, leg);
-    this.byRef.set(req.callRef, leg);
+    this.remember(leg);
     for (const step of leg.steps) leg.timers.push(this.timers.start(step.offsetMs * this.settings.timeScale, () => this.emitNext(leg)));
     return { upstreamCallId: id, acceptedAt: new Date(dialedAt) };
   }
@@ -202,8 +206,7 @@ export class CallLegs {
       answeredAt: null, endedAt: null, outcome: null, hangupCause: null, hangupEvent: null, lastAt: rungAt,
       talkMs: 1000 * (req.talkSeconds ?? 15 + Math.floor(unitFrom(this.settings.seed, 'inbound-talk', req.from) * 286)),
     };
-    this.legs.set(id, leg);
-    this.byRef.set(callRef, leg);
+    this.remember(leg);
     leg.timers.push(this.timers.start(end.offsetMs * this.settings.timeScale, () => this.emitNext(leg)));
     const incoming: CallEvent = {
       id: `${id}:call.incoming`, type: 'call.incoming', upstreamCallId: id, callRef, at: new Date(rungAt),
@@ -252,9 +255,26 @@ export class CallLegs {
   }
 
   activeCount(): number {
-    let n = 0;
-    for (const leg of this.legs.values()) if (!leg.hangupEvent) n++;
-    return n;
+    return this.liveCount;
+  }
+
+  private remember(leg: Leg): void {
+    this.legs.set(leg.id, leg);
+    this.byRef.set(leg.callRef, leg);
+    this.liveCount++;
+  }
+
+  /** A leg just ended: it is kept for the retention, and those ended before that are forgotten now. */
+  private retire(leg: Leg): void {
+    this.liveCount--;
+    const now = Date.now();
+    this.ended.set(leg, now);
+    for (const [old, endedAt] of this.ended) {
+      if (now - endedAt < this.settings.endedLegRetentionMs) break;
+      this.ended.delete(old);
+      if (this.legs.get(old.id) === old) this.legs.delete(old.id);
+      if (this.byRef.get(old.callRef) === old) this.byRef.delete(old.callRef);
+    }
   }
 
   private plan(req: DialRequest): Step[] {
@@ -310,6 +330,7 @@ export class CallLegs {
       Object.assign(event, { outcome: step.outcome, hangupCause: step.hangupCause, hangupSource: step.hangupSource });
       leg.hangupEvent = event;
       for (const t of leg.timers) this.timers.cancel(t);
+      this.retire(leg);
     }
     this.outbox.publish(event);
     if (step.type === 'call.hangup') for (const listener of this.endListeners) listener(leg.id, event.at);

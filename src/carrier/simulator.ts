@@ -59,6 +59,11 @@ export interface CarrierSimulatorOptions {
   maxBufferedEvents?: number;
   /** How long an inbound call rings unanswered before the carrier gives up, in simulated seconds. Default 30. */
   inboundRingTimeoutSecs?: number;
+  /**
+   * Real milliseconds an ended call leg is remembered (its status, and its callRef for deduplicating dials) before
+   * it is forgotten. Default 30 minutes: far longer than the gateway's call recovery takes to ask about it.
+   */
+  endedLegRetentionMs?: number;
   /** Where a listener's exception (or rejection) goes; the event is not redelivered. Default: ignored. */
   onListenerError?: (error: unknown, event: NumberEvent | CallEvent | CallMediaEvent) => void;
 }
@@ -143,7 +148,9 @@ class Simulator implements CarrierSimulator {
     this.callOutbox = new EventOutbox<CallEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
     const inboundRingTimeoutSecs = opts.inboundRingTimeoutSecs ?? 30;
     if (!Number.isInteger(inboundRingTimeoutSecs) || inboundRingTimeoutSecs < 1) throw new RangeError(`inboundRingTimeoutSecs must be a whole number ≥ 1, got ${inboundRingTimeoutSecs}`);
-    this.calls = new CallLegs(this.timers, this.callOutbox, { seed: this.seed, timeScale, clock: opts.clock ?? systemClock, inboundRingTimeoutSecs });
+    const endedLegRetentionMs = opts.endedLegRetentionMs ?? 30 * 60_000;
+    if (!(endedLegRetentionMs >= 0)) throw new RangeError(`endedLegRetentionMs must be ≥ 0, got ${endedLegRetentionMs}`);
+    this.calls = new CallLegs(this.timers, this.callOutbox, { seed: this.seed, timeScale, clock: opts.clock ?? systemClock, inboundRingTimeoutSecs, endedLegRetentionMs });
     this.mediaOutbox = new EventOutbox<CallMediaEvent>(opts.maxBufferedEvents ?? 10_000, opts.onListenerError ?? (() => {}));
     this.media = new CallMedia(this.calls, this.timers, this.mediaOutbox, { seed: this.seed, timeScale });
     this.conferences = new ConferenceRooms(this.calls, this.seed);
