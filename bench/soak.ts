@@ -122,6 +122,8 @@ async function main() {
       RATE_LIMIT_PER_WINDOW: '1000000',
       CARRIER_TIME_SCALE: '0.02',
       CALL_RECOVERY_INTERVAL_MS: '5000',
+      // Ended legs forgotten after 30 s (default 30 min), so a run of minutes sees the simulator's memory level off.
+      CARRIER_LEG_RETENTION_SECS: '30',
       NUMBERS_JOBS_INTERVAL_MS: '5000',
       STRIPE_SECRET_KEY: stripe.secretKey,
       STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,

@@ -51,6 +51,8 @@ export interface Config {
   callHoldEstimateMinutes: number;
   /** Seconds an inbound call rings unanswered before the carrier ends it no_answer (scaled by CARRIER_TIME_SCALE). */
   inboundRingTimeoutSecs: number;
+  /** Seconds (real) the carrier simulator remembers an ended call leg; longer than CALL_RECOVERY_INTERVAL_MS. */
+  carrierLegRetentionSecs: number;
   /** How often calls whose carrier leg is gone are looked for and settled (also once at start). */
   callRecoveryIntervalMs: number;
   /** How often this instance writes its heartbeat (the calls its in-process carrier holds are alive). */
@@ -226,6 +228,7 @@ export function loadConfig(env: Env = process.env): Config {
     carrierTimeScale: decimal(env, 'CARRIER_TIME_SCALE', 1, 0, 100),
     callHoldEstimateMinutes: int(env, 'CALL_HOLD_ESTIMATE_MINUTES', 10, 1, 240),
     inboundRingTimeoutSecs: int(env, 'INBOUND_RING_TIMEOUT_SECS', 30, 1, 600),
+    carrierLegRetentionSecs: int(env, 'CARRIER_LEG_RETENTION_SECS', 1800, 1, 604_800),
     callRecoveryIntervalMs: int(env, 'CALL_RECOVERY_INTERVAL_MS', 60_000, 100, 86_400_000),
     ...instanceSettings(env),
     portingDocumentMaxBytes: int(env, 'PORTING_DOCUMENT_MAX_BYTES', 5 * 1_048_576, 1024, 25 * 1_048_576),

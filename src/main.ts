@@ -65,7 +65,7 @@ async function main() {
     cleanups.push(startBillingScheduler({ db: prisma, pubSub, payments: payments.payments }, logger));
     // The only carrier there is: the deterministic simulator (activations take 0.2–2 s, about 5% fail; calls
     // progress by destination pattern, see src/carrier/calls.ts), its delays scaled by CARRIER_TIME_SCALE.
-    const carrier = createCarrierSimulator({ timeScale: config.carrierTimeScale, inboundRingTimeoutSecs: config.inboundRingTimeoutSecs, onListenerError: (err, event) => logger.error({ err, event: event.id }, 'carrier event listener failed') });
+    const carrier = createCarrierSimulator({ timeScale: config.carrierTimeScale, inboundRingTimeoutSecs: config.inboundRingTimeoutSecs, endedLegRetentionMs: config.carrierLegRetentionSecs * 1000, onListenerError: (err, event) => logger.error({ err, event: event.id }, 'carrier event listener failed') });
     cleanups.push(async () => carrier.close());
     const numberCarrier = numberCarrierFrom(carrier);
     const gateway = await createGateway({ config, databaseUrl, prisma, pubSub, logger, payments: payments.payments, carrier: numberCarrier, callCarrier: callCarrierFrom(carrier) });

@@ -10,6 +10,7 @@ describe('configuration', () => {
   it('reads the calls settings', () => {
     expect(loadConfig({})).toMatchObject({ carrierTimeScale: 1, callHoldEstimateMinutes: 10, callRecoveryIntervalMs: 60_000 });
     expect(loadConfig({ CARRIER_TIME_SCALE: '0.01', CALL_HOLD_ESTIMATE_MINUTES: '30' })).toMatchObject({ carrierTimeScale: 0.01, callHoldEstimateMinutes: 30 });
+    expect([loadConfig({}).carrierLegRetentionSecs, loadConfig({ CARRIER_LEG_RETENTION_SECS: '60' }).carrierLegRetentionSecs]).toEqual([1800, 60]);
     expect(loadConfig({})).toMatchObject({ instanceHeartbeatIntervalMs: 5_000, instanceStaleAfterMs: 30_000 });
     expect(loadConfig({ INSTANCE_HEARTBEAT_INTERVAL_MS: '200', INSTANCE_STALE_AFTER_MS: '600' })).toMatchObject({ instanceHeartbeatIntervalMs: 200, instanceStaleAfterMs: 600 });
   });
@@ -28,6 +29,7 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ IDEMPOTENCY_TTL_HOURS: '1' }, /IDEMPOTENCY_TTL_HOURS must be between 24/],
     [{ CARRIER_TIME_SCALE: 'fast' }, /CARRIER_TIME_SCALE must be a decimal number/],
+    [{ CARRIER_LEG_RETENTION_SECS: '0' }, /CARRIER_LEG_RETENTION_SECS/],
     [{ CALL_HOLD_ESTIMATE_MINUTES: '0' }, /CALL_HOLD_ESTIMATE_MINUTES must be between 1/],
     [{ CALL_RECOVERY_INTERVAL_MS: '5' }, /CALL_RECOVERY_INTERVAL_MS must be between 100/],
     [{ INSTANCE_STALE_AFTER_MS: '10000' }, /INSTANCE_STALE_AFTER_MS must be at least 3 × INSTANCE_HEARTBEAT_INTERVAL_MS/],
