@@ -88,16 +88,20 @@ export async function announce(tx: Prisma.TransactionClient, deps: ServiceDeps, 
     occurredAt: at,
     data: { ...conferenceData(conference), ...(participant ? { participant: participantData(participant) } : {}) },
   });
-  const change: ConferenceChange = {
-    tenantId: conference.tenantId,
-    conferenceId: conference.id,
-    participantId: participant?.id ?? null,
-    eventId: event.id,
-    eventType: event.type,
-    sequence: event.sequence,
-    occurredAt: at.toISOString(),
-  };
-  afterCommit(tx, () => deps.pubSub.publish('CONFERENCE_CHANGED', conference.tenantId, change));
+  // Built in the after-commit hook that publishes it, so committedAt is when the change committed.
+  afterCommit(tx, () => {
+    const change: ConferenceChange = {
+      tenantId: conference.tenantId,
+      conferenceId: conference.id,
+      participantId: participant?.id ?? null,
+      eventId: event.id,
+      eventType: event.type,
+      sequence: event.sequence,
+      occurredAt: at.toISOString(),
+      committedAt: new Date().toISOString(),
+    };
+    deps.pubSub.publish('CONFERENCE_CHANGED', conference.tenantId, change);
+  });
   return event;
 }
 

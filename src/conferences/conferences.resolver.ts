@@ -114,6 +114,7 @@ export class ConferencesResolver {
       eventType: change.eventType,
       sequence: change.sequence,
       occurredAt: new Date(change.occurredAt),
+      committedAt: new Date(change.committedAt),
       conference: await getConference(ctx, actor, change.conferenceId),
       participant: participants.find((p) => p.id === change.participantId) ?? null,
     };

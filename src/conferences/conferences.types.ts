@@ -102,6 +102,9 @@ export class ConferenceChangeEvent {
   @Field(() => Date)
   occurredAt!: Date;
 
+  @Field(() => Date, { description: 'When the gateway committed the change (its clock).' })
+  committedAt!: Date;
+
   @Field(() => Conference)
   conference!: Conference;
 

@@ -74,6 +74,8 @@ export interface ConferenceChange extends RecordedEventRef {
   conferenceId: string;
   /** The participant the event is about (joined, left, updated); null for the conference's own events. */
   participantId: string | null;
+  /** ISO instant the change's transaction committed. */
+  committedAt: string;
 }
 
 type Topic = keyof PubSubTopics;

@@ -281,8 +281,8 @@ describe('conferences over GraphQL', () => {
     const a = await tenant();
     const b = await tenant('+15125550101');
     const client = wsClient(gw.wsUrl, { Authorization: `Bearer ${a.key}` });
-    type Change = { eventType: string; sequence: number; conference: { id: string; status: string }; participant: { id: string; muted: boolean } | null };
-    const all = collect<{ data: { conferenceChanged: Change } }>(client, 'subscription { conferenceChanged { eventId eventType sequence occurredAt conference { id status } participant { id muted } } }', 4, 15_000);
+    type Change = { eventId: string; eventType: string; sequence: number; committedAt: string; conference: { id: string; status: string }; participant: { id: string; muted: boolean } | null };
+    const all = collect<{ data: { conferenceChanged: Change } }>(client, 'subscription { conferenceChanged { eventId eventType sequence occurredAt committedAt conference { id status } participant { id muted } } }', 4, 15_000);
     await gw.untilSubscribed('CONFERENCE_CHANGED', a.tenantId);
     // Another tenant's conference changes first: had any leaked, they would lead the list.
     const theirs = (await post(b, '/conferences')).body.id;
@@ -308,6 +308,12 @@ describe('conferences over GraphQL', () => {
       ['conference.participant.updated', ours, p],
     ]);
     expect(seen[3].participant?.muted).toBe(true);
+    // Stamped once the change committed: after its event row was written, before it reached the subscriber.
+    for (const e of seen) {
+      const row = await gw.prisma.event.findUniqueOrThrow({ where: { id: e.eventId } });
+      expect(new Date(e.committedAt).getTime()).toBeGreaterThanOrEqual(row.createdAt.getTime());
+      expect(new Date(e.committedAt).getTime()).toBeLessThanOrEqual(Date.now());
+    }
     const only = (await one.done).slice(0, 3).map((e) => e.data.conferenceChanged);
     expect(only.map((e) => [e.eventType, e.sequence, e.conference.id])).toEqual([
       ['conference.participant.joined', 2, ours],
