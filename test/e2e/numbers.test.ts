@@ -3,6 +3,7 @@ import { ServiceDeps } from '../../src/platform/service-deps';
 import { FakeCarrier } from '../helpers/fake-carrier';
 import { createTestTenant, gql, rest, startTestGateway, TestGateway, TestTenant, servicesOf } from '../helpers/gateway';
 import { collect, wsClient } from '../helpers/ws';
+import { waitFor } from '../helpers/wait';
 
 describe('phone numbers over /v1 and GraphQL', () => {
   let gw: TestGateway;
@@ -21,13 +22,6 @@ describe('phone numbers over /v1 and GraphQL', () => {
   });
 
   const fund = (tenantId: string, cents: bigint) => credit(deps, { tenantId, kind: 'adjustment', amountCents: cents, description: 'test funds' });
-  const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
 
   it('searches in the spec’s shape, with every filter', async () => {
     const r = await rest(gw.url, 'GET', '/v1/numbers/available?country_code=US&number_type=local&national_destination_code=512&locality=Austin&features=voice,sms&limit=2', { key: t.key });

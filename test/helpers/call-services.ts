@@ -87,13 +87,4 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
   }
 }
 
-/** Polls `fn` every 10 ms until it answers something truthy; past `timeoutMs` it throws. */
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from './wait';

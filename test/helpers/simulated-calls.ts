@@ -6,6 +6,7 @@ import { systemClock } from '../../src/platform/clock';
 import { PrismaClient } from '../../src/platform/db/client';
 import { PubSub } from '../../src/platform/pubsub';
 import { createTestTenant, startTestGateway, TestGateway, TestTenant } from './gateway';
+import { waitFor } from './wait';
 
 // Calls played by the carrier simulator, for tests over HTTP: a gateway wired to one, tenants that can call,
 // and destinations whose simulated outcome is known in advance.
@@ -46,15 +47,8 @@ export async function startSimulatedCallsGateway(opts: { seed: string; timeScale
   };
 }
 
-/** Tries `fn` up to 500 times, 20 ms apart, until it answers something truthy. */
-export async function eventually<T>(fn: () => Promise<T | null | false | undefined>): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  throw new Error('timed out');
-}
+/** `fn` until it answers something truthy (10 s at most, 20 ms apart). */
+export const eventually = <T>(fn: () => Promise<T | null | false | undefined>): Promise<T> => waitFor(fn, 10_000, 20);
 
 /** The simulator seed a gateway process runs with (main.ts passes none). */
 const PROCESS_SEED = 'voepy';

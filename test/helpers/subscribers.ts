@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PubSub, PubSubTopics, pubSubOver, unboundedEventTarget } from '../../src/platform/pubsub';
+import { waitFor } from './wait';
 
 /**
  * The in-memory event target of a test gateway's pub/sub, counting listeners per routed topic (`TOPIC:tenantId`).
@@ -69,15 +70,16 @@ export function balanceNotice(tenantId: string, balanceAfterCents = '0'): PubSub
 export async function untilRedisSubscribed(redisUrl: string, channels: string[], timeoutMs = 15_000): Promise<void> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  let missing = channels;
+  const subscribed = async () => {
+    const reply = (await redis.pubsub('NUMSUB', ...channels)) as (string | number)[];
+    missing = channels.filter((_, i) => Number(reply[i * 2 + 1]) < 1);
+    return missing.length === 0;
+  };
   try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const reply = (await redis.pubsub('NUMSUB', ...channels)) as (string | number)[];
-      const missing = channels.filter((_, i) => Number(reply[i * 2 + 1]) < 1);
-      if (missing.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`no Redis subscriber on ${missing.join(', ')} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitFor(subscribed, timeoutMs, 25).catch(() => {
+      throw new Error(`no Redis subscriber on ${missing.join(', ')} after ${timeoutMs} ms`);
+    });
   } finally {
     redis.disconnect();
   }

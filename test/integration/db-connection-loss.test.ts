@@ -1,6 +1,7 @@
 import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
 import { sqlOf } from '../../src/platform/db/sql';
 import { testDatabaseUrl } from '../helpers/database';
+import { waitFor } from '../helpers/wait';
 
 // A pool connection cut by the server (PostgreSQL restarting, an administrator's pg_terminate_backend) while it is
 // checked out but between uses: nobody listens on it just then, and an 'error' event without a listener would end
@@ -24,7 +25,7 @@ it('a checked-out connection cut between statements fails its next statement, an
     await prisma.$queryRawUnsafe('SELECT pg_terminate_backend($1::int)', pid);
     // The server has ended that backend, and the client has heard so (its goodbye arrives just before).
     const gone = async () => (await prisma.$queryRawUnsafe<unknown[]>('SELECT 1 FROM pg_stat_activity WHERE pid = $1::int', pid)).length === 0;
-    for (let i = 0; i < 250 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(gone, 5_000);
     await new Promise((r) => setTimeout(r, 100));
     await expect(client.query('SELECT 1')).rejects.toThrow();
   } finally {

@@ -3,6 +3,7 @@ import { createPrismaClient, PrismaClient } from '../../src/platform/db/client';
 import { addJob } from '../../src/platform/jobs/queue';
 import { JOBS_APPLICATION_NAME, startJobRunner } from '../../src/platform/jobs/runner';
 import { testDatabaseUrl, truncateAll } from '../helpers/database';
+import { waitFor } from '../helpers/wait';
 
 // The job runner's connections are the gateway's: stop() ends them, and one the database cuts meanwhile (it stops
 // right after, at Ctrl-C) is handled. graphile-worker's own pools dropped their error handlers at stop without
@@ -33,7 +34,7 @@ it('runs jobs, and once stopped has no connection left open', async () => {
   });
   try {
     await addJob(prisma, 'webhooks.fanout', { eventId: 'job-runner-test' });
-    for (let i = 0; i < 500 && ran.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => ran.length > 0);
     expect(ran).toEqual(['job-runner-test']);
     expect(await jobConnections()).toBeGreaterThan(0);
   } finally {
@@ -46,8 +47,7 @@ it('runs jobs, and once stopped has no connection left open', async () => {
   process.on('uncaughtException', uncaught);
   try {
     await prisma.$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${JOBS_APPLICATION_NAME} AND datname = current_database()`;
-    for (let i = 0; i < 250 && (await jobConnections()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(await jobConnections()).toBe(0);
+    await waitFor(async () => (await jobConnections()) === 0, 5_000);
     await new Promise((r) => setTimeout(r, 100));
   } finally {
     process.off('uncaughtException', uncaught);

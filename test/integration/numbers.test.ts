@@ -10,6 +10,7 @@ import { getDefaultConnection, listConnections } from '../../src/numbers/connect
 import { FakeCarrier } from '../helpers/fake-carrier';
 import { testDatabaseUrl, truncateAll } from '../helpers/database';
 import { fundedTenant, serviceDeps } from '../helpers/services';
+import { waitFor } from '../helpers/wait';
 
 describe('phone numbers', () => {
   let base: Awaited<ReturnType<typeof serviceDeps>>;
@@ -38,13 +39,7 @@ describe('phone numbers', () => {
   const ledger = (tenantId: string) => base.prisma.ledgerEntry.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
   const balance = async (tenantId: string) => (await base.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } })).balanceCents;
   /** Waits for each order's after-commit submission to reach the carrier (its numbers get the upstream order id). */
-  const settleSubmissions = async () => {
-    const deadline = Date.now() + 10_000;
-    while ((await base.prisma.phoneNumber.count({ where: { status: 'pending', upstreamOrderId: null } })) > 0) {
-      if (Date.now() > deadline) throw new Error('an order never reached the carrier');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const settleSubmissions = () => waitFor(async () => (await base.prisma.phoneNumber.count({ where: { status: 'pending', upstreamOrderId: null } })) === 0);
 
   it('prorates the first month by days left, rounded half up', () => {
     expect(proratedMonthlyCents(150n, new Date('2026-11-01T00:00:00Z'))).toBe(150n);

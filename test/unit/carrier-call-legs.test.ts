@@ -1,13 +1,10 @@
 import { createCarrierSimulator } from '../../src/carrier';
+import { waitFor } from '../helpers/wait';
 
 // Ended call legs are remembered for a while (status, and dial deduplication by callRef), then forgotten, so a
 // simulator that runs for weeks does not keep every call it ever carried.
 
 describe('carrier call legs after they end', () => {
-  const until = async (cond: () => Promise<boolean>) => {
-    for (let i = 0; i < 1000 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 5));
-  };
-
   it('are remembered for the retention, then forgotten; live legs are counted as they come and go', async () => {
     const sim = createCarrierSimulator({ seed: 'legs', timeScale: 0.001, endedLegRetentionMs: 200 });
     try {
@@ -39,11 +36,11 @@ describe('carrier call legs after they end', () => {
     try {
       sim.controls.scriptNextCall('+15125550913', { outcome: 'busy' });
       const c = (await sim.dial({ callRef: 'leg-c', from: '+15125550100', to: '+15125550913', timeoutSecs: 30 })).upstreamCallId;
-      await until(async () => (await sim.callStatus(c))?.state === 'ended');
+      await waitFor(async () => (await sim.callStatus(c))?.state === 'ended');
       await new Promise((r) => setTimeout(r, 50));
       sim.controls.scriptNextCall('+15125550914', { outcome: 'busy' });
       const d = (await sim.dial({ callRef: 'leg-d', from: '+15125550100', to: '+15125550914', timeoutSecs: 30 })).upstreamCallId;
-      await until(async () => (await sim.callStatus(d))?.state === 'ended');
+      await waitFor(async () => (await sim.callStatus(d))?.state === 'ended');
       expect((await sim.callStatus(c))?.state).toBe('ended');
     } finally {
       sim.close();

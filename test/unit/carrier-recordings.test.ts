@@ -1,5 +1,6 @@
 import { CarrierSimulator, createCarrierSimulator } from '../../src/carrier';
 import { WAV_SAMPLE_RATE } from '../../src/carrier/wav';
+import { waitFor } from '../helpers/wait';
 
 // The simulator's recordings: a leg's hangup ends only its own, a processed one's audio is a WAV as long as the
 // recording, and the same bytes every time it is fetched (made from seed, ref and length, not held in memory).
@@ -14,13 +15,9 @@ describe('carrier recordings', () => {
   async function answeredLeg(to: string): Promise<string> {
     sim.controls.scriptNextCall(to, { outcome: 'answered', ringSeconds: 1, talkSeconds: 36_000 });
     const { upstreamCallId } = await sim.dial({ callRef: `ref-${to}`, from: '+15125550100', to, timeoutSecs: 30 });
-    for (let i = 0; i < 500 && (await sim.callStatus(upstreamCallId))?.state !== 'answered'; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(async () => (await sim.callStatus(upstreamCallId))?.state === 'answered');
     return upstreamCallId;
   }
-
-  const until = async (cond: () => Promise<boolean>) => {
-    for (let i = 0; i < 1000 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 5));
-  };
 
   it('a hangup ends the leg’s own recording only; its audio is a WAV of its length, the same on every fetch', async () => {
     const a = await answeredLeg('+15125550901');
@@ -32,7 +29,7 @@ describe('carrier recordings', () => {
     expect((await sim.recordingStatus('rec-a'))?.state).toMatch(/^(processing|available)$/);
     expect((await sim.recordingStatus('rec-b'))?.state).toBe('recording');
 
-    await until(async () => (await sim.recordingStatus('rec-a'))?.state === 'available');
+    await waitFor(async () => (await sim.recordingStatus('rec-a'))?.state === 'available');
     const first = await sim.recordingContent('rec-a');
     const again = await sim.recordingContent('rec-a');
     expect(first).not.toBeNull();
